@@ -1,0 +1,84 @@
+"""Layer 3: the baked project's own test suite passes natively, from a fresh virtualenv, and it serves."""
+
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from .conftest import bake_with, make_venv, run, skip_or_fail
+from .postgres import find_bin_dir, free_port, postgres_server
+
+
+@pytest.fixture(scope="module", params=["postgresql", "sqlite"], ids=lambda db: f"database={db}")
+def installed(request, cookies_session):
+    """A baked project with its own virtualenv: (project path, venv path, answers)."""
+    answers = {"database": request.param}
+    project = bake_with(cookies_session, answers)
+    return project, make_venv(project), answers
+
+
+def run_own_suite(project, venv, env=None):
+    result = run([venv / "bin/pytest", "-q", "-p", "no:cacheprovider"], cwd=project, env=env)
+    assert " passed" in result.stdout and "failed" not in result.stdout
+
+
+def test_own_suite_passes_on_sqlite(installed):
+    project, venv, _ = installed
+    run_own_suite(project, venv)
+
+
+@pytest.mark.parametrize("installed", ["postgresql"], indirect=True, ids=["database=postgresql"])
+def test_own_suite_passes_on_real_postgresql(installed):
+    project, venv, _ = installed
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        skip_or_fail("REQUIRE_POSTGRES", "no PostgreSQL server binaries (initdb) on this machine")
+    with postgres_server(bin_dir) as url:
+        run_own_suite(project, venv, env={**os.environ, "TEST_DATABASE_URL": url})
+
+
+def request(url, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    headers = {"Content-Type": "application/json"} if data else {}
+    with urllib.request.urlopen(urllib.request.Request(url, data, headers), timeout=5) as response:
+        return response.status, json.loads(response.read())
+
+
+def test_readme_native_commands_serve_the_api(installed):
+    """The README's native run: migrate, then gunicorn; /healthz answers and an item round-trips."""
+    project, venv, _ = installed
+    readme = (project / "README.md").read_text()
+    assert "python -m my_service migrate" in readme and "gunicorn --config gunicorn.conf.py" in readme
+    port = free_port()
+    env = {**os.environ, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}", "PORT": str(port)}
+    run([venv / "bin/python", "-m", "my_service", "migrate"], cwd=project, env=env)
+    server = subprocess.Popen(
+        [venv / "bin/gunicorn", "--config", "gunicorn.conf.py"],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                assert request(f"{base}/healthz") == (200, {"status": "ok"})
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("gunicorn did not answer /healthz within 10 s")
+        status, created = request(f"{base}/api/items", {"name": "round trip"})
+        assert status == 201
+        assert request(f"{base}/api/items/{created['id']}") == (200, created)
+        assert (project / "data/app.db").exists()  # SQLite, with no server
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=30)
+    assert server.returncode == 0, output

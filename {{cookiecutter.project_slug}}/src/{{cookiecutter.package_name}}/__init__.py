@@ -1,0 +1,35 @@
+"""{{ cookiecutter.project_name }}: {{ cookiecutter.description }}"""
+
+import logging
+
+from flask import Flask
+
+from . import db, errors, metrics
+from .api import bp as api_bp
+from .config import Settings
+from .health import bp as health_bp
+
+__version__ = "{{ cookiecutter.version }}"
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """The application factory: tests pass their own settings, the rest read the environment."""
+    settings = settings or Settings.from_env()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    if settings.database_url.get_backend_name() == "sqlite":
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_content_length
+    )
+    app.extensions["settings"] = settings
+    db.init_app(app, settings)
+    errors.init_app(app)
+    metrics.init_app(app)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(metrics.bp)
+    return app

@@ -1,0 +1,85 @@
+"""Configuration, read once from environment variables.
+
+Every secret can also come from a file named by <NAME>_FILE, as with the official Docker images
+(e.g. SECRET_KEY_FILE=/run/secrets/secret_key): the value then never shows in `docker inspect`.
+"""
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import URL, make_url
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+def read_setting(environ: Mapping[str, str], name: str, default: str | None = None) -> str | None:
+    """The value of NAME, or the contents of the file named by NAME_FILE, or default."""
+    file_name = environ.get(f"{name}_FILE")
+    if file_name and name in environ:
+        raise ConfigError(f"set {name} or {name}_FILE, not both")
+    if file_name:
+        try:
+            # Strip the trailing newline that editors add, as the official images do.
+            return Path(file_name).read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as error:
+            raise ConfigError(f"{name}_FILE={file_name} cannot be read: {error.strerror}") from None
+    return environ.get(name, default)
+
+
+def read_int(environ: Mapping[str, str], name: str, default: int) -> int:
+    value = environ.get(name, str(default))
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a whole number") from None
+
+
+def database_url(environ: Mapping[str, str], data_dir: Path) -> URL:
+    """DATABASE_URL if set{% if cookiecutter.database == "postgresql" %}, else PostgreSQL from POSTGRES_* settings{% endif %}, else a SQLite file."""
+    url = read_setting(environ, "DATABASE_URL")
+    if url:
+        return make_url(url)
+{%- if cookiecutter.database == "postgresql" %}
+    if environ.get("POSTGRES_HOST"):
+        # URL.create quotes the password, so any character is safe in it.
+        return URL.create(
+            "postgresql+psycopg",
+            username=environ.get("POSTGRES_USER", "postgres"),
+            password=read_setting(environ, "POSTGRES_PASSWORD"),
+            host=environ["POSTGRES_HOST"],
+            port=read_int(environ, "POSTGRES_PORT", 5432),
+            database=environ.get("POSTGRES_DB", "postgres"),
+        )
+{%- endif %}
+    return URL.create("sqlite", database=str(data_dir / "app.db"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: URL
+    data_dir: Path
+    secret_key: str
+    log_level: str = "INFO"
+    # Largest request body accepted, in bytes; larger ones get 413.
+    max_content_length: int = 64 * 1024
+    # Seconds a request may wait for the database before it gets a 503.
+    db_timeout: int = 5
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        environ = os.environ if environ is None else environ
+        data_dir = Path(environ.get("DATA_DIR", "data")).resolve()
+        return cls(
+            database_url=database_url(environ, data_dir),
+            data_dir=data_dir,
+            # Without a key each process makes its own: fine for this API, which keeps no sessions.
+            secret_key=read_setting(environ, "SECRET_KEY") or secrets.token_hex(32),
+            log_level=environ.get("LOG_LEVEL", "INFO").upper(),
+            max_content_length=read_int(environ, "MAX_CONTENT_LENGTH", 64 * 1024),
+            db_timeout=read_int(environ, "DB_TIMEOUT", 5),
+        )

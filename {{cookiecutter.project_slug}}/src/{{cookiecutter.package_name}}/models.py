@@ -1,0 +1,38 @@
+"""The tables, as SQLAlchemy 2 declarative models. Change them, then add an Alembic migration."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, String, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAME_MAX_LENGTH = 200
+DESCRIPTION_MAX_LENGTH = 2000
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Item(Base):
+    __tablename__ = "items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX_LENGTH))
+    description: Mapped[str | None] = mapped_column(String(DESCRIPTION_MAX_LENGTH))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True),
+        default=lambda: datetime.now(UTC),
+        server_default=func.now(),
+        index=True,
+    )
+
+    def to_dict(self) -> dict:
+        created_at = self.created_at
+        if created_at.tzinfo is None:  # SQLite keeps no time zone; the value was written in UTC
+            created_at = created_at.replace(tzinfo=UTC)
+        return {
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "created_at": created_at.isoformat(),
+        }

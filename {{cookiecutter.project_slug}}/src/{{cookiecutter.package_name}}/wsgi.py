@@ -1,0 +1,5 @@
+"""The WSGI entry point that gunicorn serves (see gunicorn.conf.py)."""
+
+from . import create_app
+
+app = create_app()

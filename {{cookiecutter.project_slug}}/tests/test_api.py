@@ -1,0 +1,133 @@
+import json
+
+import pytest
+
+
+def test_create_get_list_delete_round_trip(client, create):
+    item = create("widget", description="a small thing")
+    assert item["name"] == "widget"
+    assert item["description"] == "a small thing"
+    assert item["created_at"].endswith("+00:00")
+
+    response = client.get(f"/api/items/{item['id']}")
+    assert response.status_code == 200
+    assert response.get_json() == item
+
+    listing = client.get("/api/items").get_json()
+    assert listing["total"] == 1
+    assert listing["items"] == [item]
+
+    assert client.delete(f"/api/items/{item['id']}").status_code == 204
+    assert client.get(f"/api/items/{item['id']}").status_code == 404
+    assert client.get("/api/items").get_json()["total"] == 0
+
+
+def test_create_returns_location_and_strips_name(client):
+    response = client.post("/api/items", json={"name": "  spaced  "})
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["name"] == "spaced"
+    assert response.headers["Location"] == f"/api/items/{body['id']}"
+
+
+def test_unicode_round_trips(client, create):
+    item = create("Grüße, 世界 🎉", description="Robert'); DROP TABLE items;--")
+    fetched = client.get(f"/api/items/{item['id']}").get_json()
+    assert fetched["name"] == "Grüße, 世界 🎉"
+    assert fetched["description"] == "Robert'); DROP TABLE items;--"
+
+
+def test_pagination(client, create):
+    ids = [create(f"item {n}")["id"] for n in range(5)]
+    first = client.get("/api/items?per_page=2").get_json()
+    second = client.get("/api/items?per_page=2&page=2").get_json()
+    last = client.get("/api/items?per_page=2&page=3").get_json()
+    assert [i["id"] for i in first["items"]] == ids[:2]
+    assert [i["id"] for i in second["items"]] == ids[2:4]
+    assert [i["id"] for i in last["items"]] == ids[4:]
+    assert first["total"] == 5
+    assert client.get("/api/items?page=9").get_json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({}, "'name' is required"),
+        ({"name": None}, "'name' is required"),
+        ({"name": ""}, "must not be empty"),
+        ({"name": "   "}, "must not be empty"),
+        ({"name": 42}, "must be a string"),
+        ({"name": True}, "must be a string"),
+        ({"name": ["a"]}, "must be a string"),
+        ({"name": "x" * 201}, "at most 200"),
+        ({"name": "ok", "description": 5}, "must be a string"),
+        ({"name": "ok", "description": "x" * 2001}, "at most 2000"),
+        ({"name": "nul\x00byte"}, "cannot be stored"),
+        ({"name": "ok", "price": 3}, "Unknown field"),
+        ([{"name": "a list"}], "must be a JSON object"),
+        ("just a string", "must be a JSON object"),
+        (None, "must be a JSON object"),
+    ],
+)
+def test_invalid_fields_get_400(client, body, message):
+    response = client.post("/api/items", data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 400
+    assert message in response.get_json()["message"]
+    assert client.get("/api/items").get_json()["total"] == 0
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"{not json", b'{"name": "unterminated', b"\xff\xfe", b'{"name": "\\ud800"}', b"[" * 50_000],
+    ids=["broken", "unterminated", "not-utf8", "lone-surrogate", "deeply-nested"],
+)
+def test_bad_json_gets_400(client, raw):
+    response = client.post("/api/items", data=raw, content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["status"] == 400
+
+
+def test_wrong_content_type_gets_415(client):
+    response = client.post("/api/items", data={"name": "x"})  # a form, not JSON
+    assert response.status_code == 415
+    assert response.is_json
+
+
+def test_too_large_body_gets_413(client):
+    response = client.post("/api/items", json={"name": "x", "description": "y" * 100_000})
+    assert response.status_code == 413
+    assert response.get_json()["error"] == "Request Entity Too Large"
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/items/999", "/api/items/99999999999999999999", "/api/items/abc", "/nowhere"]
+)
+def test_unknown_item_or_path_gets_404_json(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.get_json()["status"] == 404
+
+
+def test_unknown_method_gets_405_json(client):
+    response = client.put("/api/items")
+    assert response.status_code == 405
+    assert response.get_json()["error"] == "Method Not Allowed"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=0",
+        "page=-1",
+        "page=abc",
+        "per_page=0",
+        "per_page=101",
+        "per_page=10000000",
+        "page=99999999999999999999",
+        "page=١",  # an Arabic-Indic digit: str.isdigit() says yes, int() agrees, we do not
+    ],
+)
+def test_bad_pagination_gets_400(client, query):
+    response = client.get(f"/api/items?{query}")
+    assert response.status_code == 400
+    assert response.is_json

@@ -1,0 +1,57 @@
+import pytest
+
+from {{ cookiecutter.package_name }} import create_app
+
+from .conftest import make_settings
+
+UNREACHABLE = {
+    # A SQLite file in a folder that does not exist cannot be opened.
+    "sqlite": "sqlite:///{tmp}/missing-folder/app.db",
+{%- if cookiecutter.database == "postgresql" %}
+    # Nothing listens on port 1.
+    "postgresql": "postgresql+psycopg://user:password@127.0.0.1:1/nothing",
+{%- endif %}
+}
+
+
+@pytest.fixture(params=sorted(UNREACHABLE))
+def down_client(request, tmp_path):
+    settings = make_settings(tmp_path, UNREACHABLE[request.param].format(tmp=tmp_path))
+    return create_app(settings).test_client()
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_readyz_when_database_is_up(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json()["database"] == "ok"
+
+
+def test_readyz_is_503_when_database_is_down(down_client):
+    response = down_client.get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["status"] == "unavailable"
+
+
+def test_healthz_stays_200_when_database_is_down(down_client):
+    assert down_client.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/api/items", None),
+        ("POST", "/api/items", {"name": "x"}),
+        ("GET", "/api/items/1", None),
+    ],
+)
+def test_api_is_503_json_when_database_is_down(down_client, method, path, body):
+    response = down_client.open(path, method=method, json=body)
+    assert response.status_code == 503
+    assert response.get_json()["error"] == "Service Unavailable"
+    assert response.headers["Retry-After"] == "5"
