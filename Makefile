@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: help bake test test-fast lint clean
+.PHONY: help bake test test-fast lint bench clean
 
 help: ## list the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,6 +25,9 @@ test-fast: $(BIN)/pytest ## everything but the Docker tests
 lint: $(BIN)/pytest ## ruff over the template's own code
 	$(BIN)/ruff check hooks tests
 	$(BIN)/ruff format --check hooks tests
+
+bench: $(BIN)/pytest ## print image size and build/rebuild times of the default project (needs Docker)
+	$(BIN)/python -m benchmarks.image
 
 clean: ## remove the virtualenv and baked projects
 	rm -rf $(VENV) build .pytest_cache

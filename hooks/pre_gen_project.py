@@ -21,6 +21,7 @@ SLUG_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 PACKAGE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 EMAIL_RE = re.compile(r"^[^@\s\"'\\<>]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 # PEP 440 public versions, the common forms: 1.2, 1.2.3, 1.2.3rc1, 1.2.3.post1, 1.2.3.dev4
+URL_RE = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d+)?(/[A-Za-z0-9._~/-]*)?$")
 VERSION_RE = re.compile(r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?$")
 # Free text lands in TOML strings, Dockerfile LABELs and YAML: no quotes, backslashes or control chars.
 # (The template markers are spelled escaped: cookiecutter renders this file with Jinja first.)
@@ -72,6 +73,12 @@ def check_version(version):
     return None
 
 
+def check_url(url):
+    if not URL_RE.match(url):
+        return f"repository_url {url!r} is not a plain http(s) URL (e.g. https://github.com/me/my-service)"
+    return None
+
+
 def check_choices(answers):
     for name, allowed in CHOICES.items():
         if answers[name] not in allowed:
@@ -98,6 +105,7 @@ def validate(answers):
         check_package_name(answers["package_name"]),
         check_email(answers["author_email"]),
         check_version(answers["version"]),
+        check_url(answers["repository_url"]),
         check_choices(answers),
         check_combination(answers),
     ]
@@ -125,6 +133,7 @@ if __name__ == "__main__":
                 "author_name": {{ cookiecutter.author_name | tojson }},
                 "author_email": {{ cookiecutter.author_email | tojson }},
                 "version": {{ cookiecutter.version | tojson }},
+                "repository_url": {{ cookiecutter.repository_url | tojson }},
                 "python_version": {{ cookiecutter.python_version | tojson }},
                 "base_image": {{ cookiecutter.base_image | tojson }},
                 "database": {{ cookiecutter.database | tojson }},

@@ -85,3 +85,47 @@ def test_files_of_unselected_options_are_absent(project):
     secrets = {p.name for p in (path / "secrets").glob("*.txt")}
     assert ("db_password.txt" in secrets) == (answers["database"] == "postgresql")
     assert ("grafana_admin_password.txt" in secrets) == (answers["monitoring"] == "prometheus-grafana")
+
+
+# ------------------------------------------------------------------ the Dockerfile, statically
+# (Alpine cannot be built on the CI machines: for it, these static gates are the whole check.)
+
+
+def test_dockerfile_hadolint_static(project):
+    path, _ = project
+    # The project's .hadolint.yaml sets the threshold (warning) and makes DL3057 an error.
+    result = run([tool("hadolint"), "--no-color", "Dockerfile"], cwd=path, check=False)
+    assert result.returncode == 0 and result.stdout == "", result.stdout
+
+
+def final_stage(dockerfile):
+    """The instructions of the last stage, continuation lines joined, with the ARG defaults seen."""
+    text = dockerfile.read_text().replace("\\\n", " ")
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    last_from = max(i for i, line in enumerate(lines) if line.startswith("FROM "))
+    args = dict(line.split()[1].split("=", 1) for line in lines if line.startswith("ARG ") and "=" in line)
+    return lines[last_from:], args
+
+
+def test_final_stage_is_non_root_with_exec_form(project):
+    path, _ = project
+    stage, args = final_stage(path / "Dockerfile")
+    users = [line.split()[1] for line in stage if line.startswith("USER ")]
+    assert users, "the final stage sets no USER"
+    uid = re.sub(r"\$\{(\w+)\}", lambda m: args[m.group(1)], users[-1]).split(":")[0]
+    assert uid.isdigit() and int(uid) != 0, f"USER {users[-1]} is not a non-zero numeric uid"
+    for instruction in ("ENTRYPOINT", "CMD"):
+        found = [line for line in stage if line.startswith(f"{instruction} ")]
+        assert found, f"no {instruction} in the final stage"
+        assert json.loads(found[-1][len(instruction) + 1 :]), f"{instruction} is not in exec (JSON) form"
+    assert any(line.startswith("HEALTHCHECK ") and "NONE" not in line for line in stage)
+
+
+@pytest.mark.parametrize("python_version", ["3.14", "3.13", "3.12", "3.11"])
+def test_alpine_static_only_every_requirement_has_a_musllinux_wheel(cookies_session, tmp_path, python_version):
+    """Alpine cannot be built here: prove instead that pip needs no compiler there (wheels only)."""
+    project = bake_with(cookies_session, {"base_image": "alpine", "python_version": python_version})
+    pip = [tool("python"), "-m", "pip", "download", "--quiet", "--disable-pip-version-check"]
+    platform = ["--only-binary", ":all:", "--platform", "musllinux_1_2_x86_64", "--python-version", python_version]
+    run([*pip, *platform, "-d", tmp_path, "-r", project / "requirements.txt"], timeout=600)
+    assert any(p.name.endswith("musllinux_1_2_x86_64.whl") for p in tmp_path.iterdir())

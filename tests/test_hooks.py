@@ -17,6 +17,7 @@ VALID = {
     "author_name": "Jane Doe",
     "author_email": "jane@example.com",
     "version": "0.1.0",
+    "repository_url": "https://github.com/example/my-service",
     **DEFAULTS,
 }
 

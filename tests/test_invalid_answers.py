@@ -22,6 +22,7 @@ INVALID = {
     "email-no-at": {"author_email": "jane.example.com"},
     "email-no-domain-dot": {"author_email": "jane@localhost"},
     "version-not-pep440": {"version": "v1"},
+    "url-not-http": {"repository_url": "javascript:alert(1)"},
     "description-with-quote": {"description": 'say "hi"'},
     "author-newline": {"author_name": "Jane\nDoe"},
     "name-with-dollar": {"project_name": "Cost $100"},

@@ -1,0 +1,119 @@
+"""Helpers for the tests that use a real Docker Engine.
+
+On a machine without a registry (CI here), `docker-kit` from ../shared builds local stand-ins for the
+official images a project names; elsewhere Docker pulls the real ones and the kit is not needed.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .conftest import TEMPLATE, required, run
+
+KIT = Path(os.environ.get("DOCKER_KIT", TEMPLATE.parent / "shared/docker-kit/docker-kit"))
+
+
+def docker_ready() -> bool:
+    if not shutil.which("docker"):
+        return False
+    return subprocess.run(["docker", "info"], capture_output=True).returncode == 0
+
+
+def require_docker():
+    if docker_ready():
+        return
+    if required("REQUIRE_DOCKER"):
+        pytest.fail("no Docker Engine answers `docker info` (and REQUIRE_DOCKER=1 says it is required)")
+    pytest.skip("no Docker Engine answers `docker info`")
+
+
+def provide(*args):
+    """Make the images a project needs exist locally: through docker-kit where there is one."""
+    if KIT.exists():
+        run([sys.executable, str(KIT), *map(str, args)], timeout=900)
+
+
+def base_images(dockerfile: Path) -> list[str]:
+    """The external images a Dockerfile's FROM lines name, with ARG defaults filled in."""
+    args, stages, images = {}, set(), []
+    for line in dockerfile.read_text().splitlines():
+        words = line.split()
+        if words[:1] == ["ARG"] and "=" in words[1]:
+            name, _, value = words[1].partition("=")
+            args[name] = value
+        elif words[:1] == ["FROM"]:
+            image = re.sub(r"\$\{(\w+)\}", lambda m: args[m.group(1)], words[1])
+            if image not in stages:
+                images.append(image)
+            stages.add(words[-1])
+    return list(dict.fromkeys(images))
+
+
+def build_command() -> tuple[list[str], dict]:
+    """A BuildKit build: `docker buildx build --load`, or Docker 20.10's DOCKER_BUILDKIT=1 docker build."""
+    if subprocess.run(["docker", "buildx", "version"], capture_output=True).returncode == 0:
+        return ["docker", "buildx", "build", "--load"], dict(os.environ)
+    # The 20.10 client (as on the CI machines) has BuildKit built in.
+    client = "/usr/bin/docker" if Path("/usr/bin/docker").exists() else "docker"
+    return [client, "build"], {**os.environ, "DOCKER_BUILDKIT": "1"}
+
+
+def build_image(project: Path, tag: str, *extra: str) -> float:
+    """Build the project's Dockerfile as tag; return the seconds it took."""
+    cmd, env = build_command()
+    started = time.monotonic()
+    run([*cmd, "--progress=plain", "-t", tag, *extra, "."], cwd=project, env=env, timeout=1200)
+    return time.monotonic() - started
+
+
+def docker(*args, check=True, timeout=120):
+    return run(["docker", *map(str, args)], check=check, timeout=timeout)
+
+
+def inspect(kind: str, name: str) -> dict:
+    return json.loads(docker(kind, "inspect", name).stdout)[0]
+
+
+def wait_healthy(container: str, timeout: float = 90) -> None:
+    """Wait for the container's own HEALTHCHECK to report healthy."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = inspect("container", container)["State"]
+        status = state.get("Health", {}).get("Status")
+        if status == "healthy":
+            return
+        if not state["Running"]:
+            break
+        time.sleep(0.5)
+    logs = docker("logs", container, check=False)
+    pytest.fail(f"{container} is {status!r}, not healthy\n{logs.stdout}\n{logs.stderr}")
+
+
+def published_url(container: str, port: int = 8000) -> str:
+    """The http://127.0.0.1:PORT address where the container's port is published."""
+    binding = docker("port", container, port).stdout.splitlines()[0].strip()
+    host, _, host_port = binding.rpartition(":")
+    assert host == "127.0.0.1", f"published on {host}, not on 127.0.0.1 only"
+    return f"http://127.0.0.1:{host_port}"
+
+
+def http(method: str, url: str, body=None, timeout: float = 10):
+    """(status, parsed JSON body) of one request; 4xx/5xx are returned, not raised."""
+    data = json.dumps(body).encode() if body is not None else None
+    headers = {"Content-Type": "application/json"} if data is not None else {}
+    req = urllib.request.Request(url, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    return status, json.loads(raw) if raw else None
