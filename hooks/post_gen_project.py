@@ -3,6 +3,7 @@
 It never touches the network or Docker. Answers arrive through `tojson` at the bottom of this file.
 """
 
+import os
 import secrets
 import shutil
 import sys
@@ -33,7 +34,7 @@ def secret_names(answers):
     """The secret files the project needs, each under secrets/<name>.txt."""
     names = ["secret_key"]
     if answers["database"] == "postgresql":
-        names.append("db_password")
+        names += ["db_password", "db_reporting_password"]
     if answers["monitoring"] == "prometheus-grafana":
         names.append("grafana_admin_password")
     return names
@@ -52,11 +53,21 @@ def write_secrets(root, names):
         path.chmod(0o644)
 
 
-def write_env(root):
-    """.env starts as a copy of .env.example; it is git-ignored, so local edits stay local."""
+def host_ids():
+    """Your user and group ids, for the dev container's user; 10001 when you are root (never run as root)."""
+    uid, gid = os.getuid(), os.getgid()
+    return (uid, gid) if uid != 0 else (10001, 10001)
+
+
+def write_env(root, ids):
+    """.env: a copy of .env.example plus your ids; it is git-ignored, so local edits stay local."""
     env = root / ".env"
     if not env.exists():
-        shutil.copyfile(root / ".env.example", env)
+        uid, gid = ids
+        text = (root / ".env.example").read_text()
+        env.write_text(
+            f"{text}# The dev container's user (compose.override.yaml): your own ids\nAPP_UID={uid}\nAPP_GID={gid}\n"
+        )
 
 
 def next_steps(answers):
@@ -74,7 +85,7 @@ def next_steps(answers):
 def main(answers, root):
     remove_paths(root, paths_to_remove(answers))
     write_secrets(root, secret_names(answers))
-    write_env(root)
+    write_env(root, host_ids())
     print(next_steps(answers))
     return 0
 

@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,30 @@ def http(method: str, url: str, body=None, timeout: float = 10):
     except urllib.error.HTTPError as error:
         status, raw = error.code, error.read()
     return status, json.loads(raw) if raw else None
+
+
+class Stack:
+    """A baked project's compose stack under a unique project name and free loopback ports."""
+
+    def __init__(self, project: Path, ports: dict[str, int], answers: dict[str, str]):
+        self.project = project
+        self.answers = answers
+        self.name = f"pde-test-{uuid.uuid4().hex[:8]}"
+        self.ports = ports
+        self.env = {**os.environ, "COMPOSE_PROJECT_NAME": self.name, **{k: str(v) for k, v in ports.items()}}
+
+    def compose(self, *args, check=True, timeout=600):
+        return run(["docker", "compose", *map(str, args)], cwd=self.project, env=self.env, check=check, timeout=timeout)
+
+    def url(self, port_variable: str) -> str:
+        return f"http://127.0.0.1:{self.ports[port_variable]}"
+
+    def services(self) -> dict[str, dict]:
+        """docker compose ps -a, by service name."""
+        out = self.compose("ps", "--all", "--format", "json").stdout
+        rows = [json.loads(line) for line in out.splitlines() if line.strip()]
+        return {row["Service"]: row for row in rows}
+
+    def volumes(self) -> list[str]:
+        out = docker("volume", "ls", "--quiet", "--filter", f"label=com.docker.compose.project={self.name}").stdout
+        return out.split()

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from .combinations import SUPPORTED, combination_id
-from .conftest import bake_with, run, tool
+from .conftest import bake_with, run, skip_or_fail, tool
 
 TEMPLATE_MARKER = re.compile(r"\{\{|\{%|\{#")
 
@@ -85,6 +85,9 @@ def test_files_of_unselected_options_are_absent(project):
     secrets = {p.name for p in (path / "secrets").glob("*.txt")}
     assert ("db_password.txt" in secrets) == (answers["database"] == "postgresql")
     assert ("grafana_admin_password.txt" in secrets) == (answers["monitoring"] == "prometheus-grafana")
+    assert (path / "docker/postgres").exists() == (answers["database"] == "postgresql")
+    assert (path / "docker/prometheus").exists() == (answers["monitoring"] != "none")
+    assert (path / "docker/grafana").exists() == (answers["monitoring"] == "prometheus-grafana")
 
 
 # ------------------------------------------------------------------ the Dockerfile, statically
@@ -129,3 +132,104 @@ def test_alpine_static_only_every_requirement_has_a_musllinux_wheel(cookies_sess
     platform = ["--only-binary", ":all:", "--platform", "musllinux_1_2_x86_64", "--python-version", python_version]
     run([*pip, *platform, "-d", tmp_path, "-r", project / "requirements.txt"], timeout=600)
     assert any(p.name.endswith("musllinux_1_2_x86_64.whl") for p in tmp_path.iterdir())
+
+
+# ------------------------------------------------------------------ compose files, statically
+# (Grafana cannot run on the CI machines: for it, these static gates are the whole check.)
+
+
+def compose_files(path):
+    return yaml.safe_load((path / "compose.yaml").read_text()), yaml.safe_load(
+        (path / "compose.override.yaml").read_text()
+    )
+
+
+def test_compose_files_match_the_compose_schema(project):
+    path, _ = project
+    schema = ["--builtin-schema", "vendor.compose-spec"]
+    run([tool("check-jsonschema"), *schema, "compose.yaml", "compose.override.yaml"], cwd=path)
+
+
+def test_docker_compose_config_accepts_them(project):
+    path, _ = project
+    if run(["docker", "compose", "version"], check=False).returncode != 0:
+        skip_or_fail("REQUIRE_DOCKER", "no `docker compose` (Compose v2) on this machine")
+    run(["docker", "compose", "config", "--quiet"], cwd=path)  # with compose.override.yaml
+    run(["docker", "compose", "-f", "compose.yaml", "config", "--quiet"], cwd=path)  # production alone
+
+
+def test_compose_lint_finds_nothing(project):
+    path, _ = project
+    result = run([tool("compose-lint"), "check", "--fail-on", "low", "--strict-config"], cwd=path, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compose_dependencies_healthchecks_and_ports(project):
+    path, answers = project
+    production, development = compose_files(path)
+    services = production["services"]
+    merged_names = set(services) | set(development["services"])
+    for name, service in {**services, **development["services"]}.items():
+        for target in service.get("depends_on", {}):
+            assert target in merged_names, f"{name} depends on {target}, which does not exist"
+        for port in service.get("ports", []):
+            assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} beyond 127.0.0.1"
+    for name, service in services.items():
+        check = service.get("healthcheck", {})
+        if check.get("disable"):  # only one-off commands may go without
+            assert service.get("restart") == "no", f"{name} has no healthcheck"
+        else:
+            assert check.get("test"), f"{name} has no healthcheck"
+    # Production mode: the database is not reachable from the host.
+    assert "ports" not in services.get("db", {})
+    assert ("db" in services) == (answers["database"] == "postgresql")
+    assert ("grafana" in services) == (answers["monitoring"] == "prometheus-grafana")
+
+
+def test_every_state_is_in_a_named_volume(project):
+    path, _ = project
+    production, _ = compose_files(path)
+    named = set(production["volumes"])
+    for name, service in production["services"].items():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            assert source in named or source.startswith("./"), f"{name}: {volume} is neither named nor a bind"
+        assert service.get("read_only") is True, f"{name} has a writable root file system"
+        assert service.get("cap_drop") == ["ALL"] and "no-new-privileges:true" in service["security_opt"]
+        limits = service["deploy"]["resources"]["limits"]
+        assert {"memory", "cpus", "pids"} <= set(limits), f"{name} lacks a resource limit"
+
+
+def test_grafana_provisioning_static(project):
+    path, answers = project
+    if answers["monitoring"] != "prometheus-grafana":
+        assert not (path / "docker/grafana").exists()
+        return
+    grafana = path / "docker/grafana"
+    sources = yaml.safe_load((grafana / "provisioning/datasources/datasources.yaml").read_text())["datasources"]
+    uids = {source["uid"] for source in sources}
+    assert uids == {"prometheus", "postgres-reporting"}
+    postgres = next(s for s in sources if s["uid"] == "postgres-reporting")
+    assert postgres["user"] == "reporting" and "$__file{/run/secrets/" in postgres["secureJsonData"]["password"]
+    yaml.safe_load((grafana / "provisioning/dashboards/dashboards.yaml").read_text())
+    dashboards = {p.stem: json.loads(p.read_text()) for p in (grafana / "dashboards").glob("*.json")}
+    assert {d["title"] for d in dashboards.values()} == {"Service", "Data report"}
+    for dashboard in dashboards.values():
+        for panel in dashboard["panels"]:
+            assert panel["datasource"]["uid"] in uids, f"{panel['title']}: unknown datasource"
+            for target in panel.get("targets", []):
+                assert target.get("datasource", panel["datasource"])["uid"] in uids
+    report_sql = [t["rawSql"] for p in dashboards["data-report"]["panels"] for t in p["targets"]]
+    assert report_sql and all("FROM items" in sql for sql in report_sql)
+
+
+def test_prometheus_configuration_static(project):
+    path, answers = project
+    if answers["monitoring"] == "none":
+        assert not (path / "docker/prometheus").exists()
+        return
+    config = yaml.safe_load((path / "docker/prometheus/prometheus.yml").read_text())
+    jobs = {job["job_name"] for job in config["scrape_configs"]}
+    assert jobs == {"app", "prometheus"} | ({"postgres"} if answers["database"] == "postgresql" else set())
+    rules = yaml.safe_load((path / "docker/prometheus/alerts.yml").read_text())
+    assert {rule["alert"] for group in rules["groups"] for rule in group["rules"]} >= {"AppDown", "HighErrorRate"}

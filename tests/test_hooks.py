@@ -96,10 +96,10 @@ def test_remove_paths_removes_files_and_folders_and_ignores_missing(tmp_path):
 
 def test_secrets_are_random_and_private(tmp_path):
     names = post.secret_names({"database": "postgresql", "monitoring": "prometheus-grafana"})
-    assert names == ["secret_key", "db_password", "grafana_admin_password"]
+    assert names == ["secret_key", "db_password", "db_reporting_password", "grafana_admin_password"]
     post.write_secrets(tmp_path, names)
     values = [(tmp_path / f"secrets/{name}.txt").read_text().strip() for name in names]
-    assert len(set(values)) == 3 and all(len(v) >= 40 for v in values)
+    assert len(set(values)) == 4 and all(len(v) >= 40 for v in values)
     assert stat.S_IMODE((tmp_path / "secrets").stat().st_mode) == 0o700
 
 
@@ -107,12 +107,20 @@ def test_sqlite_without_grafana_needs_only_the_secret_key():
     assert post.secret_names({"database": "sqlite", "monitoring": "none"}) == ["secret_key"]
 
 
-def test_env_is_copied_once(tmp_path):
+def test_env_is_the_example_plus_the_ids_and_written_once(tmp_path):
     (tmp_path / ".env.example").write_text("A=1\n")
-    post.write_env(tmp_path)
+    post.write_env(tmp_path, (1234, 5678))
+    text = (tmp_path / ".env").read_text()
+    assert text.startswith("A=1\n") and "APP_UID=1234\nAPP_GID=5678\n" in text
     (tmp_path / ".env").write_text("A=2\n")  # a local edit survives a second run
-    post.write_env(tmp_path)
+    post.write_env(tmp_path, (1, 1))
     assert (tmp_path / ".env").read_text() == "A=2\n"
+
+
+def test_root_gets_the_image_default_ids_not_zero(monkeypatch):
+    monkeypatch.setattr(post.os, "getuid", lambda: 0)
+    monkeypatch.setattr(post.os, "getgid", lambda: 0)
+    assert post.host_ids() == (10001, 10001)
 
 
 def test_next_steps_mention_the_folder():

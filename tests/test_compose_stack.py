@@ -1,0 +1,161 @@
+"""Layer 4: the compose stack runs for real, keeps its data, and is monitored.
+
+Run here for the default answers, monitoring=none, database=sqlite and base_image=ubuntu.
+Grafana cannot run on the CI machines (no image): its provisioning and dashboards are checked
+statically in test_bake.py (test_grafana_provisioning_static).
+"""
+
+import time
+
+import pytest
+
+from .combinations import DEFAULTS
+from .conftest import bake_with, run
+from .docker_helpers import Stack, docker, http, provide, require_docker
+from .postgres import free_port
+
+pytestmark = pytest.mark.docker
+
+RUN = {
+    "default": {},
+    "monitoring-none": {"monitoring": "none"},
+    "database-sqlite": {"database": "sqlite"},
+    "base-ubuntu": {"base_image": "ubuntu"},
+}
+
+
+@pytest.fixture(scope="module", params=RUN.items(), ids=RUN.keys())
+def stack(request, cookies_session):
+    """A stack brought up with `docker compose up --build --wait`; removed with its volumes afterwards."""
+    require_docker()
+    key, answers = request.param
+    project = bake_with(cookies_session, {"project_slug": f"stack-{key}", **answers})
+    provide("provide-for", project)
+    ports = {name: free_port() for name in ("APP_PORT", "PROMETHEUS_PORT", "DB_PORT", "GRAFANA_PORT")}
+    stack = Stack(project, ports, {**DEFAULTS, **answers})
+    try:
+        started = time.monotonic()
+        stack.compose("up", "--build", "--detach", "--wait", timeout=900)
+        print(f"\n{key}: up --build --wait took {time.monotonic() - started:.1f} s")
+        yield stack
+    finally:
+        stack.compose("down", "--volumes", "--timeout", "10", check=False)
+        docker("image", "rm", "--force", f"stack-{key}-app:0.1.0", check=False)
+
+
+def expected_services(answers):
+    services = {"app", "migrate"}
+    if answers["database"] == "postgresql":
+        services.add("db")
+    if answers["monitoring"] != "none":
+        services.add("prometheus")
+        if answers["database"] == "postgresql":
+            services.add("postgres-exporter")
+    return services
+
+
+def test_every_service_is_healthy_and_migrations_ran(stack):
+    services = stack.services()
+    assert set(services) == expected_services(stack.answers)
+    for name, row in services.items():
+        if name == "migrate":
+            assert row["State"] == "exited" and row["ExitCode"] == 0, row
+        else:
+            assert row["State"] == "running" and row["Health"] == "healthy", row
+
+
+def test_items_round_trip_through_loopback(stack):
+    api = f"{stack.url('APP_PORT')}/api/items"
+    created = [http("POST", api, {"name": f"item {n}"}) for n in range(3)]
+    assert [status for status, _ in created] == [201, 201, 201]
+    status, listing = http("GET", f"{api}?per_page=100")
+    assert status == 200
+    assert {item["id"] for _, item in created} <= {item["id"] for item in listing["items"]}
+
+
+def prometheus_query(stack, query):
+    status, body = http("GET", f"{stack.url('PROMETHEUS_PORT')}/api/v1/query?query={query}")
+    assert status == 200 and body["status"] == "success", body
+    return body["data"]["result"]
+
+
+def wait_for(condition, timeout=90, every=2.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(every)
+    return condition()
+
+
+def test_prometheus_sees_the_app_and_the_exporter_and_the_counter_grows(stack):
+    if stack.answers["monitoring"] == "none":
+        assert "prometheus" not in stack.services()
+        return
+    jobs = {"app", "prometheus"} | ({"postgres"} if stack.answers["database"] == "postgresql" else set())
+
+    def targets_up():
+        status, body = http("GET", f"{stack.url('PROMETHEUS_PORT')}/api/v1/targets")
+        health = {t["labels"]["job"]: t["health"] for t in body["data"]["activeTargets"]}
+        return health if all(health.get(job) == "up" for job in jobs) else None
+
+    assert wait_for(targets_up), f"not all of {jobs} are up"
+    for job in jobs:
+        assert [r["value"][1] for r in prometheus_query(stack, f'up{{job="{job}"}}')] == ["1"]
+    if "postgres" in jobs:
+        assert prometheus_query(stack, "pg_up")[0]["value"][1] == "1"
+
+    query = 'sum(http_requests_total{endpoint="/api/items",method="POST",status="201"})'
+
+    def created_count():
+        result = prometheus_query(stack, query)
+        return float(result[0]["value"][1]) if result else 0.0
+
+    before = created_count()
+    for n in range(5):
+        assert http("POST", f"{stack.url('APP_PORT')}/api/items", {"name": f"counted {n}"})[0] == 201
+    assert wait_for(lambda: created_count() >= before + 5), f"the counter stayed at {created_count()}"
+
+
+def test_reporting_role_reads_but_cannot_write(stack):
+    if stack.answers["database"] != "postgresql":
+        assert "db" not in stack.services()
+        return
+    psql = (
+        'PGPASSWORD="$(cat /run/secrets/db_reporting_password)" '
+        'psql --host=127.0.0.1 --username=reporting --dbname="$POSTGRES_DB" --no-psqlrc --tuples-only -c "$0"'
+    )
+    read = stack.compose("exec", "-T", "db", "sh", "-c", psql, "SELECT count(*) FROM items")
+    assert int(read.stdout.strip()) >= 1
+    write = stack.compose("exec", "-T", "db", "sh", "-c", psql, "INSERT INTO items (name) VALUES ('no')", check=False)
+    assert write.returncode != 0
+    assert "read-only transaction" in write.stderr
+
+
+def test_data_survives_down_and_up(stack):
+    api = f"{stack.url('APP_PORT')}/api/items"
+    status, item = http("POST", api, {"name": "survivor"})
+    assert status == 201
+    stack.compose("down", "--timeout", "10")
+    stack.compose("up", "--detach", "--wait", timeout=600)
+    assert http("GET", f"{api}/{item['id']}") == (200, item)
+
+
+def test_down_volumes_removes_every_volume_of_the_project(stack):
+    assert stack.volumes(), "the stack made no named volume"
+    stack.compose("down", "--volumes", "--timeout", "10")
+    assert stack.volumes() == []
+
+
+def test_make_test_runs_the_projects_tests_in_a_container(cookies_session):
+    require_docker()
+    project = bake_with(cookies_session, {"project_slug": "stack-make-test"})
+    provide("provide-for", project)
+    stack = Stack(project, {}, DEFAULTS)
+    try:
+        result = run(["make", "test"], cwd=project, env=stack.env, timeout=900)
+    finally:
+        stack.compose("down", "--volumes", check=False)
+        docker("image", "rm", "--force", f"{stack.name}-test", check=False)
+    assert " passed" in result.stdout and " failed" not in result.stdout
