@@ -119,7 +119,7 @@ def test_docker_stop_is_graceful_and_fast(image):
         took = time.monotonic() - started
         exit_code = inspect("container", name)["State"]["ExitCode"]
     finally:
-        docker("rm", "--force", name, check=False)
+        docker("rm", "--force", "--volumes", name, check=False)
     assert exit_code in (0, 143), f"exit code {exit_code}: 137 would mean it had to be killed"
     assert took < 2, f"docker stop took {took:.1f} s"
 
