@@ -63,3 +63,14 @@ def tool(name: str) -> str:
     found = str(local) if local.exists() else shutil.which(name)
     assert found, f"{name} is not installed: pip install -r requirements-dev.txt"
     return found
+
+
+# Figures measured by the Docker tests (times, counts), printed at the end of the run.
+FIGURES: dict[str, str] = {}
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FIGURES:
+        terminalreporter.section("figures measured")
+        for name, value in FIGURES.items():
+            terminalreporter.write_line(f"{name}: {value}")

@@ -107,28 +107,33 @@ def published_url(container: str, port: int = 8000) -> str:
     return f"http://127.0.0.1:{host_port}"
 
 
-def http(method: str, url: str, body=None, timeout: float = 10):
-    """(status, parsed JSON body) of one request; 4xx/5xx are returned, not raised."""
-    data = json.dumps(body).encode() if body is not None else None
-    headers = {"Content-Type": "application/json"} if data is not None else {}
-    req = urllib.request.Request(url, data=data, headers=headers, method=method)
+def http(method: str, url: str, body=None, timeout: float = 10, raw: bytes | None = None, headers=None):
+    """(status, parsed JSON body) of one request; 4xx/5xx are returned, not raised.
+
+    body is sent as JSON; raw is sent as it is, with the given headers.
+    """
+    if body is not None:
+        raw, headers = json.dumps(body).encode(), {"Content-Type": "application/json"}
+    req = urllib.request.Request(url, data=raw, headers=headers or {}, method=method)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as response:
-            status, raw = response.status, response.read()
+            status, answer = response.status, response.read()
     except urllib.error.HTTPError as error:
-        status, raw = error.code, error.read()
-    return status, json.loads(raw) if raw else None
+        status, answer = error.code, error.read()
+    return status, json.loads(answer) if answer else None
 
 
 class Stack:
     """A baked project's compose stack under a unique project name and free loopback ports."""
 
-    def __init__(self, project: Path, ports: dict[str, int], answers: dict[str, str]):
+    def __init__(self, project: Path, ports: dict[str, int], answers: dict[str, str], production=False):
         self.project = project
         self.answers = answers
         self.name = f"pde-test-{uuid.uuid4().hex[:8]}"
         self.ports = ports
         self.env = {**os.environ, "COMPOSE_PROJECT_NAME": self.name, **{k: str(v) for k, v in ports.items()}}
+        if production:  # compose.yaml alone, without the development override
+            self.env["COMPOSE_FILE"] = "compose.yaml"
 
     def compose(self, *args, check=True, timeout=600):
         return run(["docker", "compose", *map(str, args)], cwd=self.project, env=self.env, check=check, timeout=timeout)
@@ -141,6 +146,14 @@ class Stack:
         out = self.compose("ps", "--all", "--format", "json").stdout
         rows = [json.loads(line) for line in out.splitlines() if line.strip()]
         return {row["Service"]: row for row in rows}
+
+    def container(self, service: str) -> str:
+        return self.services()[service]["Name"]
+
+    def psql(self, sql: str) -> str:
+        """Run SQL in the db container as the app's database user; return the unaligned output."""
+        script = 'psql --username="$POSTGRES_USER" --dbname="$POSTGRES_DB" -v ON_ERROR_STOP=1 -Atc "$0"'
+        return self.compose("exec", "-T", "db", "sh", "-c", script, sql).stdout.strip()
 
     def volumes(self) -> list[str]:
         out = docker("volume", "ls", "--quiet", "--filter", f"label=com.docker.compose.project={self.name}").stdout

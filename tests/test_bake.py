@@ -233,3 +233,15 @@ def test_prometheus_configuration_static(project):
     assert jobs == {"app", "prometheus"} | ({"postgres"} if answers["database"] == "postgresql" else set())
     rules = yaml.safe_load((path / "docker/prometheus/alerts.yml").read_text())
     assert {rule["alert"] for group in rules["groups"] for rule in group["rules"]} >= {"AppDown", "HighErrorRate"}
+
+
+def test_secrets_are_only_in_git_ignored_files(project):
+    path, _ = project
+    secrets = [p.read_text().strip() for p in (path / "secrets").glob("*.txt")]
+    assert secrets
+    run(["git", "init", "--quiet"], cwd=path)
+    tracked = run(["git", "ls-files", "--others", "--exclude-standard"], cwd=path).stdout.split()
+    assert ".env" not in tracked and not any(name.startswith("secrets/") and name.endswith(".txt") for name in tracked)
+    for name in tracked:
+        text = (path / name).read_text(errors="replace")
+        assert not any(value in text for value in secrets), f"{name} (not git-ignored) holds a secret"
