@@ -54,9 +54,11 @@ def write_secrets(root, names):
 
 
 def host_ids():
-    """Your user and group ids, for the dev container's user; 10001 when you are root (never run as root)."""
-    uid, gid = os.getuid(), os.getgid()
-    return (uid, gid) if uid != 0 else (10001, 10001)
+    """Your user and group ids, for the dev container's user; the image's 10001 when you are root
+    (the container must not run as root) or on Windows (which has no such ids)."""
+    if not hasattr(os, "getuid") or os.getuid() == 0:
+        return (10001, 10001)
+    return (os.getuid(), os.getgid())
 
 
 def write_env(root, ids):

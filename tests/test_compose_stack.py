@@ -10,7 +10,7 @@ import time
 import pytest
 
 from .combinations import DEFAULTS
-from .conftest import bake_with, run
+from .conftest import FIGURES, bake_with, run
 from .docker_helpers import Stack, docker, http, provide, require_docker
 from .postgres import free_port
 
@@ -36,7 +36,7 @@ def stack(request, cookies_session):
     try:
         started = time.monotonic()
         stack.compose("up", "--build", "--detach", "--wait", timeout=900)
-        print(f"\n{key}: up --build --wait took {time.monotonic() - started:.1f} s")
+        FIGURES[f"stack {key}: up --build --wait to all healthy"] = f"{time.monotonic() - started:.1f} s"
         yield stack
     finally:
         stack.compose("down", "--volumes", "--timeout", "10", check=False)

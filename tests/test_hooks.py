@@ -117,6 +117,12 @@ def test_env_is_the_example_plus_the_ids_and_written_once(tmp_path):
     assert (tmp_path / ".env").read_text() == "A=2\n"
 
 
+def test_a_user_gets_their_own_ids(monkeypatch):
+    monkeypatch.setattr(post.os, "getuid", lambda: 1000)
+    monkeypatch.setattr(post.os, "getgid", lambda: 1001)
+    assert post.host_ids() == (1000, 1001)
+
+
 def test_root_gets_the_image_default_ids_not_zero(monkeypatch):
     monkeypatch.setattr(post.os, "getuid", lambda: 0)
     monkeypatch.setattr(post.os, "getgid", lambda: 0)
