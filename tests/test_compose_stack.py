@@ -33,6 +33,8 @@ def stack(request, cookies_session):
     provide("provide-for", project)
     ports = {name: free_port() for name in ("APP_PORT", "PROMETHEUS_PORT", "DB_PORT", "GRAFANA_PORT")}
     stack = Stack(project, ports, {**DEFAULTS, **answers})
+    # As a developer's .env would have them (post-gen writes your own ids there).
+    stack.env.update(APP_UID=str(DEV_UID), APP_GID=str(DEV_UID))
     try:
         started = time.monotonic()
         stack.compose("up", "--build", "--detach", "--wait", timeout=900)
@@ -40,7 +42,10 @@ def stack(request, cookies_session):
         yield stack
     finally:
         stack.compose("down", "--volumes", "--timeout", "10", check=False)
-        docker("image", "rm", "--force", f"stack-{key}-app:0.1.0", check=False)
+        docker("image", "rm", "--force", f"stack-{key}-app:0.1.0", f"stack-{key}-app:0.1.0-dev", check=False)
+
+
+DEV_UID = 12345
 
 
 def expected_services(answers):
@@ -71,6 +76,30 @@ def test_items_round_trip_through_loopback(stack):
     status, listing = http("GET", f"{api}?per_page=100")
     assert status == 200
     assert {item["id"] for _, item in created} <= {item["id"] for item in listing["items"]}
+
+
+def test_dev_container_runs_as_the_developers_ids(stack):
+    assert stack.compose("exec", "-T", "app", "id", "-u").stdout.strip() == str(DEV_UID)
+    assert stack.compose("exec", "-T", "app", "id", "-g").stdout.strip() == str(DEV_UID)
+
+
+def test_dev_override_reloads_edited_code(stack):
+    """The source is bind-mounted and gunicorn reloads: an edit shows without a rebuild."""
+    health = next((stack.project / "src").glob("*/health.py"))
+    original = health.read_text()
+
+    def healthz():
+        try:
+            return http("GET", f"{stack.url('APP_PORT')}/healthz", timeout=3)[1]
+        except OSError:  # a worker may be restarting
+            return {}
+
+    health.write_text(original.replace('jsonify(status="ok")', 'jsonify(status="ok", edited=True)'))
+    try:
+        assert wait_for(lambda: healthz().get("edited"), timeout=30, every=0.5), "the edit was not reloaded"
+    finally:
+        health.write_text(original)
+    assert wait_for(lambda: healthz() == {"status": "ok"}, timeout=30, every=0.5)
 
 
 def prometheus_query(stack, query):
