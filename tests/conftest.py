@@ -24,11 +24,6 @@ def bake_with(cookies, answers) -> Path:
     return Path(result.project_path)
 
 
-@pytest.fixture
-def bake(cookies):
-    return lambda **answers: bake_with(cookies, answers)
-
-
 def run(cmd, cwd=None, env=None, timeout=600, check=True):
     """Run a command, and on failure show its output in the assertion message."""
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
