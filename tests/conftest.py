@@ -1,7 +1,10 @@
+import json
 import os
 import shutil
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -30,6 +33,22 @@ def run(cmd, cwd=None, env=None, timeout=600, check=True):
     if check:
         assert proc.returncode == 0, f"{cmd} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
     return proc
+
+
+def http(method: str, url: str, body=None, timeout: float = 10, raw: bytes | None = None, headers=None):
+    """(status, parsed JSON body) of one request; 4xx/5xx are returned, not raised.
+
+    body is sent as JSON; raw is sent as it is, with the given headers.
+    """
+    if body is not None:
+        raw, headers = json.dumps(body).encode(), {"Content-Type": "application/json"}
+    req = urllib.request.Request(url, data=raw, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            status, answer = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, answer = error.code, error.read()
+    return status, json.loads(answer) if answer else None
 
 
 def make_venv(project: Path) -> Path:

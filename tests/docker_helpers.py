@@ -11,14 +11,12 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
 
-from .conftest import TEMPLATE, required, run
+from .conftest import TEMPLATE, run, skip_or_fail
 
 KIT = Path(os.environ.get("DOCKER_KIT", TEMPLATE.parent / "shared/docker-kit/docker-kit"))
 
@@ -30,11 +28,8 @@ def docker_ready() -> bool:
 
 
 def require_docker():
-    if docker_ready():
-        return
-    if required("REQUIRE_DOCKER"):
-        pytest.fail("no Docker Engine answers `docker info` (and REQUIRE_DOCKER=1 says it is required)")
-    pytest.skip("no Docker Engine answers `docker info`")
+    if not docker_ready():
+        skip_or_fail("REQUIRE_DOCKER", "no Docker Engine answers `docker info`")
 
 
 def provide(*args):
@@ -84,6 +79,17 @@ def inspect(kind: str, name: str) -> dict:
     return json.loads(docker(kind, "inspect", name).stdout)[0]
 
 
+def wait_for(condition, timeout: float = 90, every: float = 0.5):
+    """Call condition() until it returns something true, at most timeout seconds; return its last value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(every)
+    return condition()
+
+
 def wait_healthy(container: str, timeout: float = 90) -> None:
     """Wait for the container's own HEALTHCHECK to report healthy."""
     deadline = time.monotonic() + timeout
@@ -105,22 +111,6 @@ def published_url(container: str, port: int = 8000) -> str:
     host, _, host_port = binding.rpartition(":")
     assert host == "127.0.0.1", f"published on {host}, not on 127.0.0.1 only"
     return f"http://127.0.0.1:{host_port}"
-
-
-def http(method: str, url: str, body=None, timeout: float = 10, raw: bytes | None = None, headers=None):
-    """(status, parsed JSON body) of one request; 4xx/5xx are returned, not raised.
-
-    body is sent as JSON; raw is sent as it is, with the given headers.
-    """
-    if body is not None:
-        raw, headers = json.dumps(body).encode(), {"Content-Type": "application/json"}
-    req = urllib.request.Request(url, data=raw, headers=headers or {}, method=method)
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as response:
-            status, answer = response.status, response.read()
-    except urllib.error.HTTPError as error:
-        status, answer = error.code, error.read()
-    return status, json.loads(answer) if answer else None
 
 
 class Stack:

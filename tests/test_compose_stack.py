@@ -10,8 +10,8 @@ import time
 import pytest
 
 from .combinations import DEFAULTS
-from .conftest import FIGURES, bake_with, run
-from .docker_helpers import Stack, docker, http, provide, require_docker
+from .conftest import FIGURES, bake_with, http, run
+from .docker_helpers import Stack, docker, provide, require_docker, wait_for
 from .postgres import free_port
 
 pytestmark = pytest.mark.docker
@@ -108,16 +108,6 @@ def prometheus_query(stack, query):
     return body["data"]["result"]
 
 
-def wait_for(condition, timeout=90, every=2.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(every)
-    return condition()
-
-
 def test_prometheus_sees_the_app_and_the_exporter_and_the_counter_grows(stack):
     if stack.answers["monitoring"] == "none":
         assert "prometheus" not in stack.services()
@@ -129,7 +119,7 @@ def test_prometheus_sees_the_app_and_the_exporter_and_the_counter_grows(stack):
         health = {t["labels"]["job"]: t["health"] for t in body["data"]["activeTargets"]}
         return health if all(health.get(job) == "up" for job in jobs) else None
 
-    assert wait_for(targets_up), f"not all of {jobs} are up"
+    assert wait_for(targets_up, every=2), f"not all of {jobs} are up"
     for job in jobs:
         assert [r["value"][1] for r in prometheus_query(stack, f'up{{job="{job}"}}')] == ["1"]
     if "postgres" in jobs:
@@ -144,7 +134,7 @@ def test_prometheus_sees_the_app_and_the_exporter_and_the_counter_grows(stack):
     before = created_count()
     for n in range(5):
         assert http("POST", f"{stack.url('APP_PORT')}/api/items", {"name": f"counted {n}"})[0] == 201
-    assert wait_for(lambda: created_count() >= before + 5), f"the counter stayed at {created_count()}"
+    assert wait_for(lambda: created_count() >= before + 5, every=2), f"the counter stayed at {created_count()}"
 
 
 def test_reporting_role_reads_but_cannot_write(stack):

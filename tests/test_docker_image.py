@@ -10,12 +10,11 @@ import uuid
 
 import pytest
 
-from .conftest import bake_with
+from .conftest import bake_with, http
 from .docker_helpers import (
     base_images,
     build_image,
     docker,
-    http,
     inspect,
     provide,
     published_url,

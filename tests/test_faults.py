@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from .combinations import DEFAULTS
-from .conftest import FIGURES, bake_with
-from .docker_helpers import Stack, docker, http, inspect, provide, require_docker
+from .conftest import FIGURES, bake_with, http
+from .docker_helpers import Stack, docker, inspect, provide, require_docker, wait_for
 from .postgres import free_port
 
 pytestmark = pytest.mark.docker
@@ -64,11 +64,9 @@ def create_items(stack, count, prefix):
 def wait_until(condition, timeout):
     """Seconds until condition() was true; fails after timeout."""
     started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if condition():
-            return time.monotonic() - started
-        time.sleep(0.1)
-    pytest.fail(f"not recovered within {timeout} s")
+    if not wait_for(condition, timeout, every=0.1):
+        pytest.fail(f"not recovered within {timeout} s")
+    return time.monotonic() - started
 
 
 def service_healthy(stack, service):

@@ -1,15 +1,13 @@
 """Layer 3: the baked project's own test suite passes natively, from a fresh virtualenv, and it serves."""
 
-import json
 import os
 import signal
 import subprocess
 import time
-import urllib.request
 
 import pytest
 
-from .conftest import bake_with, make_venv, run, skip_or_fail
+from .conftest import bake_with, http, make_venv, run, skip_or_fail
 from .postgres import find_bin_dir, free_port, postgres_server
 
 
@@ -41,13 +39,6 @@ def test_own_suite_passes_on_real_postgresql(installed):
         run_own_suite(project, venv, env={**os.environ, "TEST_DATABASE_URL": url})
 
 
-def request(url, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    headers = {"Content-Type": "application/json"} if data else {}
-    with urllib.request.urlopen(urllib.request.Request(url, data, headers), timeout=5) as response:
-        return response.status, json.loads(response.read())
-
-
 def test_readme_native_commands_serve_the_api(installed):
     """The README's native run: migrate, then gunicorn; /healthz answers and an item round-trips."""
     project, venv, _ = installed
@@ -68,15 +59,15 @@ def test_readme_native_commands_serve_the_api(installed):
     try:
         for _ in range(100):
             try:
-                assert request(f"{base}/healthz") == (200, {"status": "ok"})
+                assert http("GET", f"{base}/healthz") == (200, {"status": "ok"})
                 break
             except OSError:
                 time.sleep(0.1)
         else:
             pytest.fail("gunicorn did not answer /healthz within 10 s")
-        status, created = request(f"{base}/api/items", {"name": "round trip"})
+        status, created = http("POST", f"{base}/api/items", {"name": "round trip"})
         assert status == 201
-        assert request(f"{base}/api/items/{created['id']}") == (200, created)
+        assert http("GET", f"{base}/api/items/{created['id']}") == (200, created)
         assert (project / "data/app.db").exists()  # SQLite, with no server
     finally:
         server.send_signal(signal.SIGTERM)
