@@ -11,12 +11,15 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from .conftest import TEMPLATE, run, skip_or_fail
+from .postgres import free_port
 
 KIT = Path(os.environ.get("DOCKER_KIT", TEMPLATE.parent / "shared/docker-kit/docker-kit"))
 
@@ -148,3 +151,24 @@ class Stack:
     def volumes(self) -> list[str]:
         out = docker("volume", "ls", "--quiet", "--filter", f"label=com.docker.compose.project={self.name}").stdout
         return out.split()
+
+
+@contextmanager
+def running_stack(project: Path, answers: dict[str, str], production=False, extra_env=None):
+    """`docker compose up --build --wait` on free loopback ports; afterwards `down -v` and remove its images.
+
+    Yields the Stack and the seconds `up` took.
+    """
+    provide("provide-for", project)
+    ports = {name: free_port() for name in ("APP_PORT", "PROMETHEUS_PORT", "DB_PORT", "GRAFANA_PORT")}
+    stack = Stack(project, ports, answers, production)
+    stack.env.update(extra_env or {})
+    try:
+        started = time.monotonic()
+        stack.compose("up", "--build", "--detach", "--wait", timeout=900)
+        yield stack, time.monotonic() - started
+    finally:
+        stack.compose("down", "--volumes", "--timeout", "10", check=False)
+        version = tomllib.loads((project / "pyproject.toml").read_text())["project"]["version"]
+        app_image = f"{project.name}-app:{version}"
+        docker("image", "rm", "--force", app_image, f"{app_image}-dev", check=False)

@@ -5,14 +5,11 @@ Grafana cannot run on the CI machines (no image): its provisioning and dashboard
 statically in test_bake.py (test_grafana_provisioning_static).
 """
 
-import time
-
 import pytest
 
 from .combinations import DEFAULTS
 from .conftest import FIGURES, bake_with, http, run
-from .docker_helpers import Stack, docker, provide, require_docker, wait_for
-from .postgres import free_port
+from .docker_helpers import Stack, docker, provide, require_docker, running_stack, wait_for
 
 pytestmark = pytest.mark.docker
 
@@ -30,19 +27,11 @@ def stack(request, cookies_session):
     require_docker()
     key, answers = request.param
     project = bake_with(cookies_session, {"project_slug": f"stack-{key}", **answers})
-    provide("provide-for", project)
-    ports = {name: free_port() for name in ("APP_PORT", "PROMETHEUS_PORT", "DB_PORT", "GRAFANA_PORT")}
-    stack = Stack(project, ports, {**DEFAULTS, **answers})
     # As a developer's .env would have them (post-gen writes your own ids there).
-    stack.env.update(APP_UID=str(DEV_UID), APP_GID=str(DEV_UID))
-    try:
-        started = time.monotonic()
-        stack.compose("up", "--build", "--detach", "--wait", timeout=900)
-        FIGURES[f"stack {key}: up --build --wait to all healthy"] = f"{time.monotonic() - started:.1f} s"
+    dev_ids = {"APP_UID": str(DEV_UID), "APP_GID": str(DEV_UID)}
+    with running_stack(project, {**DEFAULTS, **answers}, extra_env=dev_ids) as (stack, took):
+        FIGURES[f"stack {key}: up --build --wait to all healthy"] = f"{took:.1f} s"
         yield stack
-    finally:
-        stack.compose("down", "--volumes", "--timeout", "10", check=False)
-        docker("image", "rm", "--force", f"stack-{key}-app:0.1.0", f"stack-{key}-app:0.1.0-dev", check=False)
 
 
 DEV_UID = 12345

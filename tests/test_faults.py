@@ -18,8 +18,7 @@ from hypothesis import strategies as st
 
 from .combinations import DEFAULTS
 from .conftest import FIGURES, bake_with, http
-from .docker_helpers import Stack, docker, inspect, provide, require_docker, wait_for
-from .postgres import free_port
+from .docker_helpers import docker, inspect, require_docker, running_stack, wait_for
 
 pytestmark = pytest.mark.docker
 
@@ -33,19 +32,9 @@ CHECKSUM_SQL = (
 def stack(cookies_session):
     require_docker()
     project = bake_with(cookies_session, {"project_slug": "faults"})
-    provide("provide-for", project)
-    ports = {name: free_port() for name in ("APP_PORT", "PROMETHEUS_PORT", "DB_PORT")}
-    stack = Stack(project, ports, DEFAULTS, production=True)
-    try:
-        started = time.monotonic()
-        stack.compose("up", "--build", "--detach", "--wait", timeout=900)
-        FIGURES["default stack (production mode): up --build --wait to all healthy"] = (
-            f"{time.monotonic() - started:.1f} s"
-        )
+    with running_stack(project, DEFAULTS, production=True) as (stack, took):
+        FIGURES["default stack (production mode): up --build --wait to all healthy"] = f"{took:.1f} s"
         yield stack
-    finally:
-        stack.compose("down", "--volumes", "--timeout", "10", check=False)
-        docker("image", "rm", "--force", "faults-app:0.1.0", check=False)
 
 
 def api(stack, path=""):

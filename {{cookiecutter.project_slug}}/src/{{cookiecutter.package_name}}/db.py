@@ -1,6 +1,6 @@
 """The database engine and one session per request."""
 
-from flask import Flask, g
+from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -49,8 +49,6 @@ def init_app(app: Flask, settings: Settings) -> None:
 
 def get_session() -> Session:
     """The session of the current request, opened on first use and closed when the request ends."""
-    from flask import current_app
-
     if "db_session" not in g:
         g.db_session = current_app.extensions["db_sessionmaker"]()
     return g.db_session
