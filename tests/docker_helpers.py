@@ -57,6 +57,18 @@ def base_images(dockerfile: Path) -> list[str]:
     return list(dict.fromkeys(images))
 
 
+def external_images(project: Path) -> list[str]:
+    """The images a project runs but does not build: its Dockerfile's bases and the compose services' images.
+
+    (docker-kit's `provide-for` would also ask for the app image that `migrate` reuses, which no registry has.)
+    """
+    out = run(["docker", "compose", "--profile", "*", "config", "--format", "json"], cwd=project).stdout
+    services = json.loads(out)["services"].values()
+    built = {service.get("image") for service in services if "build" in service}
+    used = [service["image"] for service in services if "build" not in service and service["image"] not in built]
+    return list(dict.fromkeys(base_images(project / "Dockerfile") + used))
+
+
 def build_command() -> tuple[list[str], dict]:
     """A BuildKit build: `docker buildx build --load`, or Docker 20.10's DOCKER_BUILDKIT=1 docker build."""
     if subprocess.run(["docker", "buildx", "version"], capture_output=True).returncode == 0:
@@ -159,7 +171,7 @@ def running_stack(project: Path, answers: dict[str, str], production=False, extr
 
     Yields the Stack and the seconds `up` took.
     """
-    provide("provide-for", project)
+    provide("provide", *external_images(project))
     ports = {name: free_port() for name in ("APP_PORT", "PROMETHEUS_PORT", "DB_PORT", "GRAFANA_PORT")}
     stack = Stack(project, ports, answers, production)
     stack.env.update(extra_env or {})

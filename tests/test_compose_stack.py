@@ -9,7 +9,7 @@ import pytest
 
 from .combinations import DEFAULTS
 from .conftest import FIGURES, bake_with, http, run
-from .docker_helpers import Stack, docker, provide, require_docker, running_stack, wait_for
+from .docker_helpers import Stack, docker, external_images, provide, require_docker, running_stack, wait_for
 
 pytestmark = pytest.mark.docker
 
@@ -159,7 +159,7 @@ def test_down_volumes_removes_every_volume_of_the_project(stack):
 def test_make_test_runs_the_projects_tests_in_a_container(cookies_session):
     require_docker()
     project = bake_with(cookies_session, {"project_slug": "stack-make-test"})
-    provide("provide-for", project)
+    provide("provide", *external_images(project))
     stack = Stack(project, {}, DEFAULTS)
     try:
         result = run(["make", "test"], cwd=project, env=stack.env, timeout=900)
