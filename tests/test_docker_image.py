@@ -100,6 +100,14 @@ def test_healthy_on_its_own_healthcheck_and_serves_the_api(server):
     assert http("GET", f"{url}/api/items/{item['id']}") == (200, item)
 
 
+def test_logs_show_no_errors(server):
+    name, url = server
+    assert http("GET", f"{url}/healthz")[0] == 200
+    logs = docker("logs", name)
+    output = logs.stdout + logs.stderr
+    assert "[ERROR]" not in output and "Traceback" not in output, output
+
+
 def test_one_off_commands_run_through_the_entrypoint(image):
     _, tag = image
     assert docker("run", "--rm", tag, "check-config").stdout.strip() == "database: sqlite:////data/app.db"

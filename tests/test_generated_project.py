@@ -73,3 +73,4 @@ def test_readme_native_commands_serve_the_api(installed):
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=30)
     assert server.returncode == 0, output
+    assert "[ERROR]" not in output and "Traceback" not in output, output

@@ -21,6 +21,9 @@ reload = os.environ.get("GUNICORN_RELOAD", "0") == "1"
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# No control socket for `gunicornc`: nothing here uses it, and its default place, the home
+# directory, is read-only in the container.
+control_socket_disable = True
 # Worker heartbeats in memory, not on a (possibly read-only or slow) disk.
 if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"
