@@ -20,8 +20,8 @@ DEPENDENCIES = {"flask", "sqlalchemy", "alembic", "gunicorn", "prometheus_client
 SLUG_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 PACKAGE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 EMAIL_RE = re.compile(r"^[^@\s\"'\\<>]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
-# PEP 440 public versions, the common forms: 1.2, 1.2.3, 1.2.3rc1, 1.2.3.post1, 1.2.3.dev4
 URL_RE = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d+)?(/[A-Za-z0-9._~/-]*)?$")
+# PEP 440 public versions, the common forms: 1.2, 1.2.3, 1.2.3rc1, 1.2.3.post1, 1.2.3.dev4
 VERSION_RE = re.compile(r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?$")
 # Free text lands in TOML strings, Dockerfile LABELs and YAML: no quotes, backslashes or control chars.
 # (The template markers are spelled escaped: cookiecutter renders this file with Jinja first.)

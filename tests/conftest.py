@@ -51,6 +51,11 @@ def http(method: str, url: str, body=None, timeout: float = 10, raw: bytes | Non
     return status, json.loads(answer) if answer else None
 
 
+def assert_no_errors(log: str) -> None:
+    """A log that should be clean has none of gunicorn's `[ERROR]` lines and no Python traceback."""
+    assert "[ERROR]" not in log and "Traceback" not in log, log
+
+
 def make_venv(project: Path) -> Path:
     """A fresh virtualenv in the project with its dev requirements and itself installed."""
     venv = project / ".venv"

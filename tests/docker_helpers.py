@@ -41,19 +41,28 @@ def provide(*args):
         run([sys.executable, str(KIT), *map(str, args)], timeout=900)
 
 
+def dockerfile_instructions(dockerfile: Path) -> tuple[list[str], dict[str, str]]:
+    """A Dockerfile's instructions (continuation lines joined, comments dropped) and its ARG defaults."""
+    text = dockerfile.read_text().replace("\\\n", " ")
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    args = dict(line.split()[1].split("=", 1) for line in lines if line.startswith("ARG ") and "=" in line)
+    return lines, args
+
+
+def with_args(text: str, args: dict[str, str]) -> str:
+    """text with every ${NAME} replaced by the default of that ARG."""
+    return re.sub(r"\$\{(\w+)\}", lambda m: args[m.group(1)], text)
+
+
 def base_images(dockerfile: Path) -> list[str]:
     """The external images a Dockerfile's FROM lines name, with ARG defaults filled in."""
-    args, stages, images = {}, set(), []
-    for line in dockerfile.read_text().splitlines():
-        words = line.split()
-        if words[:1] == ["ARG"] and "=" in words[1]:
-            name, _, value = words[1].partition("=")
-            args[name] = value
-        elif words[:1] == ["FROM"]:
-            image = re.sub(r"\$\{(\w+)\}", lambda m: args[m.group(1)], words[1])
-            if image not in stages:
-                images.append(image)
-            stages.add(words[-1])
+    lines, args = dockerfile_instructions(dockerfile)
+    stages, images = set(), []
+    for words in (line.split() for line in lines if line.startswith("FROM ")):
+        image = with_args(words[1], args)
+        if image not in stages:
+            images.append(image)
+        stages.add(words[-1])
     return list(dict.fromkeys(images))
 
 
@@ -106,18 +115,17 @@ def wait_for(condition, timeout: float = 90, every: float = 0.5):
 
 
 def wait_healthy(container: str, timeout: float = 90) -> None:
-    """Wait for the container's own HEALTHCHECK to report healthy."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    """Wait for the container's own HEALTHCHECK to report healthy (or for the container to stop)."""
+
+    def settled():
         state = inspect("container", container)["State"]
-        status = state.get("Health", {}).get("Status")
-        if status == "healthy":
-            return
-        if not state["Running"]:
-            break
-        time.sleep(0.5)
-    logs = docker("logs", container, check=False)
-    pytest.fail(f"{container} is {status!r}, not healthy\n{logs.stdout}\n{logs.stderr}")
+        status = state.get("Health", {}).get("Status") if state["Running"] else "stopped"
+        return status if status in ("healthy", "stopped") else None
+
+    status = wait_for(settled, timeout)
+    if status != "healthy":
+        logs = docker("logs", container, check=False)
+        pytest.fail(f"{container} is {status or 'not yet healthy'}\n{logs.stdout}\n{logs.stderr}")
 
 
 def published_url(container: str, port: int = 8000) -> str:

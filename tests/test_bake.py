@@ -10,6 +10,7 @@ import yaml
 
 from .combinations import SUPPORTED, combination_id
 from .conftest import bake_with, run, skip_or_fail, tool
+from .docker_helpers import dockerfile_instructions, with_args
 
 TEMPLATE_MARKER = re.compile(r"\{\{|\{%|\{#")
 
@@ -102,11 +103,9 @@ def test_dockerfile_hadolint_static(project):
 
 
 def final_stage(dockerfile):
-    """The instructions of the last stage, continuation lines joined, with the ARG defaults seen."""
-    text = dockerfile.read_text().replace("\\\n", " ")
-    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    """The instructions of the last stage, with the Dockerfile's ARG defaults."""
+    lines, args = dockerfile_instructions(dockerfile)
     last_from = max(i for i, line in enumerate(lines) if line.startswith("FROM "))
-    args = dict(line.split()[1].split("=", 1) for line in lines if line.startswith("ARG ") and "=" in line)
     return lines[last_from:], args
 
 
@@ -115,7 +114,7 @@ def test_final_stage_is_non_root_with_exec_form(project):
     stage, args = final_stage(path / "Dockerfile")
     users = [line.split()[1] for line in stage if line.startswith("USER ")]
     assert users, "the final stage sets no USER"
-    uid = re.sub(r"\$\{(\w+)\}", lambda m: args[m.group(1)], users[-1]).split(":")[0]
+    uid = with_args(users[-1], args).split(":")[0]
     assert uid.isdigit() and int(uid) != 0, f"USER {users[-1]} is not a non-zero numeric uid"
     for instruction in ("ENTRYPOINT", "CMD"):
         found = [line for line in stage if line.startswith(f"{instruction} ")]

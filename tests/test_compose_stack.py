@@ -10,7 +10,7 @@ import time
 import pytest
 
 from .combinations import DEFAULTS
-from .conftest import FIGURES, bake_with, http, run
+from .conftest import FIGURES, assert_no_errors, bake_with, http, run
 from .docker_helpers import Stack, docker, external_images, provide, require_docker, running_stack, wait_for
 
 pytestmark = pytest.mark.docker
@@ -102,8 +102,7 @@ def test_dev_override_reloads_edited_code(stack):
 
 def test_app_logs_show_no_errors(stack):
     logs = stack.compose("logs", "--no-color", "app", "migrate")
-    output = logs.stdout + logs.stderr
-    assert "[ERROR]" not in output and "Traceback" not in output, output
+    assert_no_errors(logs.stdout + logs.stderr)
 
 
 def prometheus_query(stack, query):

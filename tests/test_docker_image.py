@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from .conftest import bake_with, http
+from .conftest import assert_no_errors, bake_with, http
 from .docker_helpers import (
     base_images,
     build_image,
@@ -104,8 +104,7 @@ def test_logs_show_no_errors(server):
     name, url = server
     assert http("GET", f"{url}/healthz")[0] == 200
     logs = docker("logs", name)
-    output = logs.stdout + logs.stderr
-    assert "[ERROR]" not in output and "Traceback" not in output, output
+    assert_no_errors(logs.stdout + logs.stderr)
 
 
 def test_one_off_commands_run_through_the_entrypoint(image):

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from .conftest import bake_with, http, make_venv, run, skip_or_fail
+from .conftest import assert_no_errors, bake_with, http, make_venv, run, skip_or_fail
 from .postgres import find_bin_dir, free_port, postgres_server
 
 
@@ -73,4 +73,4 @@ def test_readme_native_commands_serve_the_api(installed):
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=30)
     assert server.returncode == 0, output
-    assert "[ERROR]" not in output and "Traceback" not in output, output
+    assert_no_errors(output)
