@@ -210,6 +210,9 @@ def test_grafana_provisioning_static(project):
     assert uids == {"prometheus", "postgres-reporting"}
     postgres = next(s for s in sources if s["uid"] == "postgres-reporting")
     assert postgres["user"] == "reporting" and "$__file{/run/secrets/" in postgres["secureJsonData"]["password"]
+    # The database name follows .env, through the environment compose gives Grafana.
+    assert postgres["jsonData"]["database"] == "${POSTGRES_DB}"
+    assert "POSTGRES_DB" in compose_files(path)[0]["services"]["grafana"]["environment"]
     yaml.safe_load((grafana / "provisioning/dashboards/dashboards.yaml").read_text())
     dashboards = {p.stem: json.loads(p.read_text()) for p in (grafana / "dashboards").glob("*.json")}
     assert {d["title"] for d in dashboards.values()} == {"Service", "Data report"}
