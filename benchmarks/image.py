@@ -11,8 +11,8 @@ from pathlib import Path
 
 from cookiecutter.main import cookiecutter
 
-from tests.conftest import TEMPLATE
-from tests.docker_helpers import base_images, build_image, docker, inspect, provide, require_docker
+from tests.support.bake import TEMPLATE
+from tests.support.docker import base_images, build_image, docker, inspect, provide, require_docker
 
 
 def size_mb(image: str) -> float:

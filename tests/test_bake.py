@@ -8,9 +8,10 @@ import tomllib
 import pytest
 import yaml
 
-from .combinations import SUPPORTED, combination_id
-from .conftest import bake_with, run, skip_or_fail, tool
-from .docker_helpers import dockerfile_instructions, with_args
+from .support.bake import bake_with
+from .support.combinations import SUPPORTED, combination_id
+from .support.docker import dockerfile_instructions, with_args
+from .support.process import run, skip_or_fail, tool
 
 TEMPLATE_MARKER = re.compile(r"\{\{|\{%|\{#")
 

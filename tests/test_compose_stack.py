@@ -9,9 +9,11 @@ import time
 
 import pytest
 
-from .combinations import DEFAULTS
-from .conftest import FIGURES, assert_no_errors, bake_with, http, run
-from .docker_helpers import Stack, docker, external_images, provide, require_docker, running_stack, wait_for
+from .support.bake import bake_with
+from .support.combinations import DEFAULTS
+from .support.docker import Stack, docker, external_images, provide, require_docker, running_stack
+from .support.process import run, wait_for
+from .support.web import assert_no_errors, http
 
 pytestmark = pytest.mark.docker
 
@@ -24,7 +26,7 @@ RUN = {
 
 
 @pytest.fixture(scope="module", params=RUN.items(), ids=RUN.keys())
-def stack(request, cookies_session):
+def stack(request, cookies_session, figures):
     """A stack brought up with `docker compose up --build --wait`; removed with its volumes afterwards."""
     require_docker()
     key, answers = request.param
@@ -32,7 +34,7 @@ def stack(request, cookies_session):
     # As a developer's .env would have them (post-gen writes your own ids there).
     dev_ids = {"APP_UID": str(DEV_UID), "APP_GID": str(DEV_UID)}
     with running_stack(project, {**DEFAULTS, **answers}, extra_env=dev_ids) as (stack, took):
-        FIGURES[f"stack {key}: up --build --wait to all healthy"] = f"{took:.1f} s"
+        figures[f"stack {key}: up --build --wait to all healthy"] = f"{took:.1f} s"
         yield stack
 
 

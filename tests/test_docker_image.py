@@ -10,8 +10,8 @@ import uuid
 
 import pytest
 
-from .conftest import assert_no_errors, bake_with, http
-from .docker_helpers import (
+from .support.bake import bake_with
+from .support.docker import (
     base_images,
     build_image,
     docker,
@@ -21,6 +21,7 @@ from .docker_helpers import (
     require_docker,
     wait_healthy,
 )
+from .support.web import assert_no_errors, http
 
 pytestmark = pytest.mark.docker
 

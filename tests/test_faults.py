@@ -16,9 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .combinations import DEFAULTS
-from .conftest import FIGURES, bake_with, http
-from .docker_helpers import docker, inspect, require_docker, running_stack, wait_for
+from .support.bake import bake_with
+from .support.combinations import DEFAULTS
+from .support.docker import docker, inspect, require_docker, running_stack
+from .support.process import wait_for
+from .support.web import http
 
 pytestmark = pytest.mark.docker
 
@@ -29,11 +31,11 @@ CHECKSUM_SQL = (
 
 
 @pytest.fixture(scope="module")
-def stack(cookies_session):
+def stack(cookies_session, figures):
     require_docker()
     project = bake_with(cookies_session, {"project_slug": "faults"})
     with running_stack(project, DEFAULTS, production=True) as (stack, took):
-        FIGURES["default stack (production mode): up --build --wait to all healthy"] = f"{took:.1f} s"
+        figures["default stack (production mode): up --build --wait to all healthy"] = f"{took:.1f} s"
         yield stack
 
 
@@ -107,21 +109,21 @@ def test_no_secret_in_any_container_environment(stack):
 # ------------------------------------------------------------------ faults
 
 
-def test_1_db_restart(stack):
+def test_1_db_restart(stack, figures):
     items = create_items(stack, 5, "before-restart")
     app_started = inspect("container", stack.container("app"))["State"]["StartedAt"]
     started = time.monotonic()
     stack.compose("restart", "db")
     wait_until(lambda: service_healthy(stack, "db"), 60)
     recovery = wait_until(lambda: api_answers(stack), 10)
-    FIGURES["1. db restart: first successful request after the db is healthy again"] = f"{recovery:.2f} s"
-    FIGURES["1. db restart: from `restart db` to the first successful request"] = f"{time.monotonic() - started:.2f} s"
+    figures["1. db restart: first successful request after the db is healthy again"] = f"{recovery:.2f} s"
+    figures["1. db restart: from `restart db` to the first successful request"] = f"{time.monotonic() - started:.2f} s"
     all_present(stack, items)
     app = inspect("container", stack.container("app"))
     assert app["State"]["StartedAt"] == app_started and app["RestartCount"] == 0, "the app was restarted"
 
 
-def test_2_db_killed(stack):
+def test_2_db_killed(stack, figures):
     items = create_items(stack, 5, "before-kill")
     stack.compose("kill", "-s", "SIGKILL", "db")
     started = time.monotonic()
@@ -129,14 +131,14 @@ def test_2_db_killed(stack):
     answered = time.monotonic() - started
     assert status == 503 and body["error"] == "Service Unavailable"
     assert answered < 6, f"a request took {answered:.1f} s to fail while the db was down"
-    FIGURES["2. db killed: time to a 503 while it is down"] = f"{answered:.2f} s"
+    figures["2. db killed: time to a 503 while it is down"] = f"{answered:.2f} s"
     stack.compose("up", "--detach", "--wait", "db")
     recovery = wait_until(lambda: api_answers(stack), 10)
-    FIGURES["2. db killed: first successful request after `up -d db` is healthy"] = f"{recovery:.2f} s"
+    figures["2. db killed: first successful request after `up -d db` is healthy"] = f"{recovery:.2f} s"
     all_present(stack, items)
 
 
-def test_3_app_killed(stack):
+def test_3_app_killed(stack, figures):
     items = create_items(stack, 5, "before-app-kill")
     container = stack.container("app")
     # SIGKILL to gunicorn's master, as a crash would: the container exits 137 and its restart
@@ -152,11 +154,11 @@ def test_3_app_killed(stack):
     docker("exec", container, "python", "-c", crash, check=False)  # dies with its container
     wait_until(lambda: inspect("container", container)["RestartCount"] >= 1, 30)
     wait_until(lambda: service_healthy(stack, "app"), 60)
-    FIGURES["3. app killed: from SIGKILL to healthy again"] = f"{time.monotonic() - started:.2f} s"
+    figures["3. app killed: from SIGKILL to healthy again"] = f"{time.monotonic() - started:.2f} s"
     all_present(stack, items)
 
 
-def test_4_writes_while_the_db_restarts(stack):
+def test_4_writes_while_the_db_restarts(stack, figures):
     """>= 500 creates from 4 clients; the db restarts in the middle. Every 2xx is stored exactly once,
     every failure is a 503 JSON error."""
     run_id = uuid.uuid4().hex[:8]
@@ -200,7 +202,7 @@ def test_4_writes_while_the_db_restarts(stack):
             f"SELECT name || '|' || count(*) FROM items WHERE name LIKE 'fault-{run_id}-%' GROUP BY name"
         ).splitlines()
     )
-    FIGURES["4. writes under a db restart: sent / acknowledged / present / failed (503)"] = (
+    figures["4. writes under a db restart: sent / acknowledged / present / failed (503)"] = (
         f"{len(results)} / {len(acknowledged)} / {len(stored)} / {len(failed)}"
     )
     assert len(results) >= 500 and restart["after"] >= 50
@@ -211,7 +213,7 @@ def test_4_writes_while_the_db_restarts(stack):
     assert all(count == "1" for count in stored.values())
 
 
-def test_5_durability_down_up_backup_restore(stack):
+def test_5_durability_down_up_backup_restore(stack, figures):
     create_items(stack, 5, "durable")
     before = stack.psql(CHECKSUM_SQL)
     stack.compose("down", "--timeout", "30")
@@ -226,7 +228,7 @@ def test_5_durability_down_up_backup_restore(stack):
     stack.compose("exec", "-T", "db", "bash", "/opt/db/bin/restore.sh", name)
     after = stack.psql(CHECKSUM_SQL)
     assert after == before, f"restored {after}, expected {before}"
-    FIGURES["5. backup/restore: rows and checksum before = after"] = after
+    figures["5. backup/restore: rows and checksum before = after"] = after
 
     refused = stack.compose("exec", "-T", "db", "bash", "/opt/db/bin/restore.sh", "no-such.dump", check=False)
     assert refused.returncode != 0 and "refusing: no backup named 'no-such.dump'" in refused.stderr
@@ -301,7 +303,11 @@ BAD_REQUESTS = st.one_of(
     st.sampled_from(["PUT", "PATCH", "POST"]).map(lambda m: as_request(m, "/1", body={"name": "x"})),
 )
 
-SENT = set()
+
+@pytest.fixture(scope="module")
+def sent_requests():
+    """The distinct malformed requests sent by the hypothesis test, counted by the test after it."""
+    return set()
 
 
 @pytest.fixture(scope="module")
@@ -311,26 +317,28 @@ def table_before_malformed(stack):
 
 @settings(max_examples=80, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(request=BAD_REQUESTS)
-def test_6_malformed_requests_get_a_4xx_json_error(stack, table_before_malformed, request):
+def test_6_malformed_requests_get_a_4xx_json_error(stack, table_before_malformed, sent_requests, request):
     raw = request["raw"] if request["body"] is None else json.dumps(request["body"]).encode()
     status, body = http(
         request["method"], api(stack, request["path"]), raw=raw, headers={"Content-Type": request["content_type"]}
     )
     assert 400 <= status < 500, (request, status, body)
     assert isinstance(body, dict) and body["status"] == status and body["message"]
-    SENT.add(repr(request))
+    sent_requests.add(repr(request))
 
 
-def test_6_the_table_is_unchanged_after_at_least_50_distinct_bad_requests(stack, table_before_malformed):
-    assert len(SENT) >= 50, f"only {len(SENT)} distinct bad requests were sent"
+def test_6_the_table_is_unchanged_after_at_least_50_distinct_bad_requests(
+    stack, table_before_malformed, sent_requests, figures
+):
+    assert len(sent_requests) >= 50, f"only {len(sent_requests)} distinct bad requests were sent"
     assert stack.psql(CHECKSUM_SQL) == table_before_malformed
-    FIGURES["6. malformed requests: distinct bad requests, all 4xx JSON, table unchanged"] = str(len(SENT))
+    figures["6. malformed requests: distinct bad requests, all 4xx JSON, table unchanged"] = str(len(sent_requests))
 
 
 # ------------------------------------------------------------------ graceful stop
 
 
-def test_7_graceful_stop_finishes_the_in_flight_request(stack):
+def test_7_graceful_stop_finishes_the_in_flight_request(stack, figures):
     # A slow request, for real: a transaction locks the table for 3 s, so a GET waits on the lock.
     locker = subprocess.Popen(
         [
@@ -359,7 +367,7 @@ def test_7_graceful_stop_finishes_the_in_flight_request(stack):
     client.join()
     locker.wait(timeout=30)
     state = inspect("container", stack.container("app"))["State"]
-    FIGURES["7. graceful stop: `docker compose stop app` with a request in flight"] = f"{took:.2f} s"
+    figures["7. graceful stop: `docker compose stop app` with a request in flight"] = f"{took:.2f} s"
     assert answer["result"][0] == 200, answer
     assert took < 30, f"the stop took {took:.1f} s, the whole grace period"
     assert state["ExitCode"] in (0, 143), state

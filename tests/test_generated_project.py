@@ -7,8 +7,10 @@ import time
 
 import pytest
 
-from .conftest import assert_no_errors, bake_with, http, make_venv, run, skip_or_fail
-from .postgres import find_bin_dir, free_port, postgres_server
+from .support.bake import bake_with
+from .support.postgres import find_bin_dir, free_port, postgres_server
+from .support.process import make_venv, run, skip_or_fail
+from .support.web import assert_no_errors, http
 
 
 @pytest.fixture(scope="module", params=["postgresql", "sqlite"], ids=lambda db: f"database={db}")

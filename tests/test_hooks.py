@@ -7,7 +7,7 @@ import pytest
 from hooks import post_gen_project as post
 from hooks import pre_gen_project as pre
 
-from .combinations import DEFAULTS
+from .support.combinations import DEFAULTS
 
 VALID = {
     "project_name": "My Service",

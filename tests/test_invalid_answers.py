@@ -6,8 +6,8 @@ import pytest
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
 
-from .combinations import DEFAULTS, UNSUPPORTED, combination_id
-from .conftest import TEMPLATE
+from .support.bake import TEMPLATE
+from .support.combinations import DEFAULTS, UNSUPPORTED, combination_id
 
 INVALID = {
     "slug-uppercase": {"project_slug": "My-Service"},

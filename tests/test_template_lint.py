@@ -1,6 +1,7 @@
 """The template's own code is clean under ruff (the generated project's is checked in test_bake.py)."""
 
-from .conftest import TEMPLATE, run, tool
+from .support.bake import TEMPLATE
+from .support.process import run, tool
 
 
 def test_ruff_check_and_format_of_the_template_code():

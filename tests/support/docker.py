@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import TEMPLATE, run, skip_or_fail
+from .bake import TEMPLATE
 from .postgres import free_port
+from .process import run, skip_or_fail, wait_for
 
 KIT = Path(os.environ.get("DOCKER_KIT", TEMPLATE.parent / "shared/docker-kit/docker-kit"))
 
@@ -101,17 +102,6 @@ def docker(*args, check=True, timeout=120):
 
 def inspect(kind: str, name: str) -> dict:
     return json.loads(docker(kind, "inspect", name).stdout)[0]
-
-
-def wait_for(condition, timeout: float = 90, every: float = 0.5):
-    """Call condition() until it returns something true, at most timeout seconds; return its last value."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(every)
-    return condition()
 
 
 def wait_healthy(container: str, timeout: float = 90) -> None:

@@ -4,7 +4,8 @@ import itertools
 import json
 from pathlib import Path
 
-TEMPLATE = Path(__file__).resolve().parent.parent
+# The template repository: two folders up from tests/support/.
+TEMPLATE = Path(__file__).resolve().parents[2]
 CHOICE_NAMES = ("python_version", "base_image", "database", "monitoring")
 _CONTEXT = json.loads((TEMPLATE / "cookiecutter.json").read_text())
 

@@ -1,0 +1,59 @@
+"""Running commands, waiting for a condition, and prerequisites that skip (or fail in CI)."""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+
+def run(cmd, cwd=None, env=None, timeout=600, check=True, input=None):
+    """Run a command, and on failure show its output in the assertion message."""
+    proc = subprocess.run(
+        cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False, input=input
+    )
+    if check:
+        assert proc.returncode == 0, f"{cmd} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    return proc
+
+
+def wait_for(condition, timeout: float = 90, every: float = 0.5):
+    """Call condition() until it returns something true, at most timeout seconds; return its last value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(every)
+    return condition()
+
+
+def make_venv(project: Path) -> Path:
+    """A fresh virtualenv in the project with its dev requirements and itself installed."""
+    venv = project / ".venv"
+    run([sys.executable, "-m", "venv", str(venv)])
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    run([*pip, "-r", "requirements-dev.txt", "-e", "."], cwd=project)
+    return venv
+
+
+def required(env_name: str) -> bool:
+    """CI sets REQUIRE_<THING>=1 so that a missing prerequisite fails instead of skipping."""
+    return os.environ.get(env_name) == "1"
+
+
+def skip_or_fail(env_name: str, reason: str):
+    if required(env_name):
+        pytest.fail(f"{reason} (and {env_name}=1 says it is required)")
+    pytest.skip(reason)
+
+
+def tool(name: str) -> str:
+    """A command from this virtualenv (dev requirements) or PATH."""
+    local = Path(sys.executable).parent / name
+    found = str(local) if local.exists() else shutil.which(name)
+    assert found, f"{name} is not installed: pip install -r requirements-dev.txt"
+    return found
