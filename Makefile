@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: help bake test test-fast lint bench clean
+.PHONY: help bake test test-fast lint bench bench-quick lock upgrade clean
 
 help: ## list the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -22,12 +22,20 @@ test: $(BIN)/pytest ## the whole test suite: bake, static checks, the projects' 
 test-fast: $(BIN)/pytest ## everything but the Docker tests
 	$(BIN)/pytest -m "not docker"
 
-lint: $(BIN)/pytest ## ruff over the template's own code
-	$(BIN)/ruff check hooks tests
-	$(BIN)/ruff format --check hooks tests
+lint: $(BIN)/pytest ## every hook of .pre-commit-config.yaml on every file: ruff, mypy, shellcheck, YAML/TOML/JSON, ...
+	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
-bench: $(BIN)/pytest ## print image size and build/rebuild times of the default project (needs Docker)
-	$(BIN)/python -m benchmarks.image
+bench: $(BIN)/pytest ## the project's Dockerfile vs two reference ones: builds, size, start, serving (Docker, ~15 min)
+	$(BIN)/python -m benchmarks.compare
+
+bench-quick: $(BIN)/pytest ## the same, one run with 3 s of load: proves the benchmark works (CI)
+	$(BIN)/python -m benchmarks.compare --quick
+
+lock: $(BIN)/pytest ## after editing the generated requirements*.in: write the template's locks again
+	$(BIN)/python -m tests.support.locks
+
+upgrade: $(BIN)/pytest ## move the template's locks to the newest versions requirements*.in allow
+	$(BIN)/python -m tests.support.locks --upgrade
 
 clean: ## remove the virtualenv and baked projects
 	rm -rf $(VENV) build .pytest_cache

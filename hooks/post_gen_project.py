@@ -1,13 +1,14 @@
-"""Finish the generated project: drop the files an answer turned off, write fresh secrets, say what next.
+"""Finish the generated project: drop the files an answer turned off, run its first-run setup, say what next.
 
 It never touches the network or Docker. Answers arrive through `tojson` at the bottom of this file.
 """
 
-import os
-import secrets
 import shutil
+import subprocess
 import sys
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 # answer -> files and folders that answer turns off (paths relative to the project root)
 REMOVE = {
@@ -17,11 +18,11 @@ REMOVE = {
 }
 
 
-def paths_to_remove(answers):
+def paths_to_remove(answers: Mapping[str, str]) -> list[str]:
     return [path for (name, value), paths in REMOVE.items() if answers[name] == value for path in paths]
 
 
-def remove_paths(root, paths):
+def remove_paths(root: Path, paths: Iterable[str]) -> None:
     for relative in paths:
         path = root / relative
         if path.is_dir():
@@ -30,49 +31,17 @@ def remove_paths(root, paths):
             path.unlink()
 
 
-def secret_names(answers):
-    """The secret files the project needs, each under secrets/<name>.txt."""
-    names = ["secret_key"]
-    if answers["database"] == "postgresql":
-        names += ["db_password", "db_reporting_password"]
-    if answers["monitoring"] == "prometheus-grafana":
-        names.append("grafana_admin_password")
-    return names
+# The project's own first-run script, which `make setup` runs too: it writes .env and the secrets,
+# and never replaces one, so baking over an existing project (--overwrite-if-exists) keeps them.
+SETUP_SCRIPT = "scripts/setup.py"
 
 
-def write_secrets(root, names):
-    """Write a random value into each secrets/<name>.txt (git-ignored)."""
-    folder = root / "secrets"
-    folder.mkdir(exist_ok=True)
-    # Other users of this machine may not look inside; compose bind-mounts each file into its container.
-    folder.chmod(0o700)
-    for name in names:
-        path = folder / f"{name}.txt"
-        path.write_text(secrets.token_urlsafe(32) + "\n")
-        # 0644, not 0600: the containers read these files as a non-root user that is not you.
-        path.chmod(0o644)
+def run_setup(root: Path) -> int:
+    """Run the project's setup script with this Python; return its exit code."""
+    return subprocess.run([sys.executable, str(root / SETUP_SCRIPT)], cwd=root).returncode
 
 
-def host_ids():
-    """Your user and group ids, for the dev container's user; the image's 10001 when you are root
-    (the container must not run as root) or on Windows (which has no such ids)."""
-    if not hasattr(os, "getuid") or os.getuid() == 0:
-        return (10001, 10001)
-    return (os.getuid(), os.getgid())
-
-
-def write_env(root, ids):
-    """.env: a copy of .env.example plus your ids; it is git-ignored, so local edits stay local."""
-    env = root / ".env"
-    if not env.exists():
-        uid, gid = ids
-        text = (root / ".env.example").read_text()
-        env.write_text(
-            f"{text}# The dev container's user (compose.override.yaml): your own ids\nAPP_UID={uid}\nAPP_GID={gid}\n"
-        )
-
-
-def next_steps(answers):
+def next_steps(answers: Mapping[str, str]) -> str:
     slug = answers["project_slug"]
     return "\n".join(
         [
@@ -84,17 +53,18 @@ def next_steps(answers):
     )
 
 
-def main(answers, root):
+def main(answers: Mapping[str, str], root: Path) -> int:
     remove_paths(root, paths_to_remove(answers))
-    write_secrets(root, secret_names(answers))
-    write_env(root, host_ids())
-    print(next_steps(answers))
-    return 0
+    status = run_setup(root)
+    if status == 0:
+        print(next_steps(answers))
+    return status
 
 
-# Keep the Jinja expressions below as written.
+# Keep the Jinja expressions below as written. They are Python only once cookiecutter has filled them
+# in, so mypy skips this block (`not TYPE_CHECKING` is false to it, true when the hook runs).
 # fmt: off
-if __name__ == "__main__":
+if not TYPE_CHECKING and __name__ == "__main__":
     sys.exit(
         main(
             {

@@ -1,19 +1,24 @@
 """Layer 1 and 2: every supported combination bakes, and its files pass static checks."""
 
 import ast
+import contextlib
+import io
 import json
 import re
 import tomllib
+from pathlib import Path
 
+import editorconfig
 import pytest
 import yaml
+from check_jsonschema.cli.main_command import main as check_jsonschema_command
 
-from .support.bake import bake_with
+from .support.bake import TEMPLATE, bake_with, has_template_marker
 from .support.combinations import SUPPORTED, combination_id
 from .support.docker import dockerfile_instructions, with_args
+from .support.locks import requirements as lock_entries
 from .support.process import run, skip_or_fail, tool
-
-TEMPLATE_MARKER = re.compile(r"\{\{|\{%|\{#")
+from .support.readme import documented_settings
 
 
 def text_files(project):
@@ -37,7 +42,7 @@ def test_no_template_markers_left(project):
         f"{file.relative_to(path)}:{number}: {line.strip()}"
         for file, text in text_files(path)
         for number, line in enumerate(text.splitlines(), 1)
-        if TEMPLATE_MARKER.search(line)
+        if has_template_marker(file, line)
     ]
     assert leftovers == []
 
@@ -78,8 +83,9 @@ def test_answers_flow_into_the_project(project):
     assert pyproject["project"]["name"] == "my-service"
     requirements = (path / "requirements.txt").read_text()
     assert ("psycopg" in requirements) == (answers["database"] == "postgresql")
-    pins = [line for line in requirements.splitlines() if line and not line.startswith("#")]
-    assert pins and all("==" in line for line in pins)
+    # (The lock's own checks, and `make lock` for real, are in test_locks.py.)
+    entries = lock_entries(requirements)
+    assert entries and all("==" in line and hashes for line, hashes in entries.values())
 
 
 def test_files_of_unselected_options_are_absent(project):
@@ -126,11 +132,12 @@ def test_final_stage_is_non_root_with_exec_form(project):
 
 @pytest.mark.parametrize("python_version", ["3.14", "3.13", "3.12", "3.11"])
 def test_alpine_static_only_every_requirement_has_a_musllinux_wheel(cookies_session, tmp_path, python_version):
-    """Alpine cannot be built here: prove instead that pip needs no compiler there (wheels only)."""
+    """Alpine cannot be built here: prove instead that pip needs no compiler there (wheels only), for the
+    lock the image installs and for the dev lock its test and dev stages install."""
     project = bake_with(cookies_session, {"base_image": "alpine", "python_version": python_version})
     pip = [tool("python"), "-m", "pip", "download", "--quiet", "--disable-pip-version-check"]
     platform = ["--only-binary", ":all:", "--platform", "musllinux_1_2_x86_64", "--python-version", python_version]
-    run([*pip, *platform, "-d", tmp_path, "-r", project / "requirements.txt"], timeout=600)
+    run([*pip, *platform, "-d", tmp_path, "-r", project / "requirements-dev.txt"], timeout=600)
     assert any(p.name.endswith("musllinux_1_2_x86_64.whl") for p in tmp_path.iterdir())
 
 
@@ -200,6 +207,38 @@ def test_every_state_is_in_a_named_volume(project):
         assert {"memory", "cpus", "pids"} <= set(limits), f"{name} lacks a resource limit"
 
 
+ROOT_USERS = {"", "0", "root"}
+
+
+def test_every_service_runs_as_a_non_root_user_with_no_capability_added(project):
+    """Each service names a non-root `user`, or runs the app image, whose USER test_final_stage_... checks."""
+    path, _ = project
+    production, development = compose_files(path)
+    app_image = production["services"]["app"]["image"]
+    for file, compose in (("compose.yaml", production), ("compose.override.yaml", development)):
+        for name, service in compose["services"].items():
+            assert "cap_add" not in service, f"{file}: {name} adds capabilities back"
+    for name, service in production["services"].items():
+        if "build" in service or service.get("image") == app_image:
+            assert "user" not in service, f"{name}: the app image's USER decides (10001, or your ids in development)"
+            continue
+        user = str(service.get("user", ""))
+        assert user.split(":")[0] not in ROOT_USERS, f"{name} runs as {user or 'its image default'}, not as non-root"
+
+
+def test_every_setting_documented_for_env_is_passed_to_the_app(project):
+    """The README's Configuration table says which settings go in .env: compose passes each to the app."""
+    path, _ = project
+    production, _ = compose_files(path)
+    environment = production["services"]["app"]["environment"]
+    example = (path / ".env.example").read_text()
+    for name, in_env in documented_settings(path).items():
+        if not in_env:
+            continue
+        assert str(environment.get(name, "")).startswith(f"${{{name}:"), f"compose does not pass {name} from .env"
+        assert re.search(rf"^(# )?{name}=", example, re.MULTILINE), f".env.example does not mention {name}"
+
+
 def test_grafana_provisioning_static(project):
     path, answers = project
     if answers["monitoring"] != "prometheus-grafana":
@@ -248,3 +287,107 @@ def test_secrets_are_only_in_git_ignored_files(project):
     for name in tracked:
         text = (path / name).read_text(errors="replace")
         assert not any(value in text for value in secrets), f"{name} (not git-ignored) holds a secret"
+
+
+# ------------------------------------------------------------------ the repository's own upkeep
+# (Dependabot, line endings, editor settings, template updates; cruft for real: test_template_update.py)
+
+
+def check_jsonschema(*args) -> tuple[int, str]:
+    """check-jsonschema in this process (its start-up, once per combination, would cost more than the check)."""
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+        status = check_jsonschema_command.main([str(arg) for arg in args], standalone_mode=False)
+    return status, output.getvalue()
+
+
+def test_dependabot_config_matches_its_schema_and_covers_every_ecosystem(project):
+    path, _ = project
+    status, output = check_jsonschema("--builtin-schema", "vendor.dependabot", path / ".github/dependabot.yml")
+    assert status == 0, output
+    updates = yaml.safe_load((path / ".github/dependabot.yml").read_text())["updates"]
+    # pip: requirements*.in and the uv-compiled locks; docker: the Dockerfile; docker-compose: the
+    # images compose.yaml runs; github-actions: the workflows.
+    assert [update["package-ecosystem"] for update in updates] == ["pip", "docker", "docker-compose", "github-actions"]
+    for update in updates:
+        assert update["schedule"]["interval"] == "weekly"
+        assert [group["update-types"] for group in update["groups"].values()] == [["minor", "patch"]]
+
+
+def git_initialised(path):
+    if not (path / ".git").exists():
+        run(["git", "init", "--quiet"], cwd=path)
+
+
+def test_every_script_and_dockerfile_keeps_lf_line_endings(project):
+    """Git itself says (check-attr): each file with a shebang, each Dockerfile and the Makefile is eol=lf."""
+    path, _ = project
+    git_initialised(path)
+    files = run(["git", "ls-files", "--others", "--exclude-standard"], cwd=path).stdout.splitlines()
+    runs_in_linux = [
+        name
+        for name in files
+        if Path(name).name.startswith("Dockerfile")
+        or Path(name).name == "Makefile"
+        or (path / name).read_bytes().startswith(b"#!")
+    ]
+    assert {"Dockerfile", "Makefile", "docker/app/entrypoint.sh"} <= set(runs_in_linux)
+    out = run(["git", "check-attr", "eol", "text", "--", *runs_in_linux], cwd=path).stdout
+    attributes = {}
+    for line in out.splitlines():
+        name, attribute, value = line.rsplit(": ", 2)
+        attributes.setdefault(name, {})[attribute] = value
+    wrong = {name: found for name, found in attributes.items() if found != {"eol": "lf", "text": "set"}}
+    assert wrong == {}
+
+
+def test_every_file_follows_the_editorconfig(project):
+    """Every file git would commit: LF, UTF-8, a final newline, no trailing whitespace, the indentation
+    .editorconfig names."""
+    path, _ = project
+    git_initialised(path)
+    committed = set(run(["git", "ls-files", "--others", "--exclude-standard"], cwd=path).stdout.splitlines())
+    checked = {}
+    for file, text in text_files(path):
+        name = str(file.relative_to(path))
+        if name not in committed or not text:
+            continue
+        properties = editorconfig.get_properties(str(file))
+        checked[name] = properties
+        # (read_text turned any CRLF into LF: the bytes tell)
+        assert properties["end_of_line"] == "lf" and b"\r" not in file.read_bytes(), name
+        assert properties["charset"] == "utf-8", name  # text_files read it as UTF-8
+        assert properties["insert_final_newline"] == "true" and text.endswith("\n"), name
+        trailing = [n for n, line in enumerate(text.splitlines(), 1) if line != line.rstrip()]
+        assert properties["trim_trailing_whitespace"] == "true" and trailing == [], f"{name}: lines {trailing}"
+        if properties["indent_style"] == "space":
+            tabbed = [n for n, line in enumerate(text.splitlines(), 1) if line.startswith("\t")]
+            assert tabbed == [], f"{name}: tab-indented lines {tabbed}"
+    assert checked["Makefile"]["indent_style"] == "tab"
+    assert checked["Dockerfile"]["indent_size"] == "4" and checked["compose.yaml"]["indent_size"] == "2"
+    assert checked["scripts/setup.py"]["indent_size"] == "4" and checked["README.md"]["indent_size"] == "2"
+
+
+def cruft_skips(path, relative):
+    """Whether `cruft update` leaves this path out: as cruft reads [tool.cruft] skip (a glob when it has a
+    *, else a path and everything under it)."""
+    skip = tomllib.loads((path / "pyproject.toml").read_text())["tool"]["cruft"]["skip"]
+    for entry in skip:
+        if "*" in entry and path / relative in path.glob(entry):
+            return True
+        if "*" not in entry and (Path(entry) == relative or Path(entry) in relative.parents):
+            return True
+    return False
+
+
+def test_template_updates_leave_out_every_file_setup_wrote(project):
+    """Every git-ignored file of a fresh project that the hooks wrote (.env, the secrets) is in cruft's skip."""
+    path, _ = project
+    git_initialised(path)
+    ignored = run(["git", "ls-files", "--others", "--ignored", "--exclude-standard"], cwd=path).stdout.split()
+    # (Not a git-ignored leftover in the template's folder, such as a .ruff_cache, which cookiecutter copies.)
+    ignored = [Path(name) for name in ignored if not (TEMPLATE / "{{cookiecutter.project_slug}}" / name).exists()]
+    assert Path(".env") in ignored and any(name.parent == Path("secrets") for name in ignored)
+    assert [name for name in ignored if not cruft_skips(path, name)] == []
+    assert cruft_skips(path, Path("data/app.db"))
+    assert not cruft_skips(path, Path("secrets/README.md"))

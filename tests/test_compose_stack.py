@@ -2,18 +2,32 @@
 
 Run here for the default answers, monitoring=none, database=sqlite and base_image=ubuntu.
 Grafana cannot run on the CI machines (no image): its provisioning and dashboards are checked
-statically in test_bake.py (test_grafana_provisioning_static).
+statically in test_bake.py (test_grafana_provisioning_static), and the queries it would run are run
+on a stack without it in test_monitoring_queries.py.
 """
 
+import json
+import re
 import time
+import uuid
 
 import pytest
 
 from .support.bake import bake_with
 from .support.combinations import DEFAULTS
-from .support.docker import Stack, docker, external_images, provide, require_docker, running_stack
+from .support.docker import (
+    Stack,
+    assert_non_root_without_capabilities,
+    docker,
+    external_images,
+    inspect,
+    provide,
+    require_docker,
+    running_stack,
+)
 from .support.process import run, wait_for
-from .support.web import assert_no_errors, http
+from .support.readme import documented_settings
+from .support.web import assert_no_errors, http, http_exchange, json_record
 
 pytestmark = pytest.mark.docker
 
@@ -31,6 +45,8 @@ def stack(request, cookies_session, figures):
     require_docker()
     key, answers = request.param
     project = bake_with(cookies_session, {"project_slug": f"stack-{key}", **answers})
+    if key == "default":  # every setting the README documents for .env, changed there
+        write_env(project, SETTINGS_IN_ENV)
     # As a developer's .env would have them (post-gen writes your own ids there).
     dev_ids = {"APP_UID": str(DEV_UID), "APP_GID": str(DEV_UID)}
     with running_stack(project, {**DEFAULTS, **answers}, extra_env=dev_ids) as (stack, took):
@@ -39,6 +55,28 @@ def stack(request, cookies_session, figures):
 
 
 DEV_UID = 12345
+
+# A value other than the default for each setting the README says to set in .env (test_every_setting_
+# documented_for_env_...): a newly documented setting needs a line here, and a pass-through in compose.
+SETTINGS_IN_ENV = {
+    "POSTGRES_DB": "settings_db",
+    "POSTGRES_USER": "settings_owner",
+    "LOG_LEVEL": "INFO",  # development's default is DEBUG; INFO keeps the access lines other tests read
+    "LOG_FORMAT": "json",  # development's default is text (test_dev_logs_... reads the JSON lines)
+    "MAX_CONTENT_LENGTH": "2000",
+    "DB_TIMEOUT": "7",
+    "GUNICORN_WORKERS": "3",
+    "GUNICORN_THREADS": "5",
+    "GUNICORN_TIMEOUT": "45",
+    "GUNICORN_GRACEFUL_TIMEOUT": "25",
+}
+
+
+def write_env(project, values):
+    """Set values in the project's .env, replacing the lines (or commented examples) of those names."""
+    env = project / ".env"
+    kept = [line for line in env.read_text().splitlines() if line.lstrip("# ").split("=")[0] not in values]
+    env.write_text("\n".join([*kept, *(f"{name}={value}" for name, value in values.items())]) + "\n")
 
 
 def expected_services(answers):
@@ -60,6 +98,70 @@ def test_every_service_is_healthy_and_migrations_ran(stack):
             assert row["State"] == "exited" and row["ExitCode"] == 0, row
         else:
             assert row["State"] == "running" and row["Health"] == "healthy", row
+
+
+def test_every_container_runs_as_a_non_root_user_with_no_capability_added(stack, figures):
+    users = assert_non_root_without_capabilities(stack)
+    if stack.answers["database"] == "postgresql":
+        assert stack.compose("exec", "-T", "db", "id", "-un").stdout.strip() == "postgres"
+    figures[f"stack {stack.project.name}: .Name .Config.User"] = "; ".join(users)
+
+
+def test_every_setting_documented_for_env_reaches_the_app_and_takes_effect(stack):
+    """Each setting the README's Configuration table says to set in .env, set there to a value other
+    than its default (the fixture did), is in the app container's environment and has its effect."""
+    if stack.answers != DEFAULTS:
+        return  # the settings are changed on the default stack only
+    documented = {name for name, in_env in documented_settings(stack.project).items() if in_env}
+    assert documented == set(SETTINGS_IN_ENV), "give each setting documented for .env a value in SETTINGS_IN_ENV"
+    env = dict(line.split("=", 1) for line in stack.compose("exec", "-T", "app", "env").stdout.splitlines())
+    assert {name: env.get(name) for name in documented} == SETTINGS_IN_ENV
+
+    # What the app and gunicorn made of them, read inside the running container.
+    package = stack.project.name.replace("-", "_")
+    seen = json.loads(stack.compose("exec", "-T", "app", "python", "-c", SETTINGS_PROBE.format(package)).stdout)
+    assert (seen["database"], seen["username"]) == ("settings_db", "settings_owner")
+    assert http("GET", f"{stack.url('APP_PORT')}/readyz")[0] == 200  # it logs in with them
+    assert seen["log_level"] == "INFO" and seen["gunicorn"]["loglevel"] == "info"
+    assert seen["log_format"] == "json"
+    assert seen["db_timeout"] == 7 and seen["statement_timeout"] == "7s"
+    assert seen["max_content_length"] == 2000
+    api = f"{stack.url('APP_PORT')}/api/items"
+    assert http("POST", api, {"name": "x", "description": "y" * 1900})[0] == 201
+    assert http("POST", api, {"name": "x", "description": "y" * 2000})[0] == 413
+    assert seen["workers"] == 3
+    assert seen["gunicorn"] == {"workers": 3, "threads": 5, "timeout": 45, "graceful_timeout": 25, "loglevel": "info"}
+
+
+# Run inside the app container: the settings the app reads, the settings gunicorn.conf.py gives
+# gunicorn, the database session's statement_timeout, and how many workers the gunicorn master runs.
+SETTINGS_PROBE = """
+import json, os, runpy
+from sqlalchemy import text
+from {0}.config import Settings
+from {0}.db import make_engine
+
+settings = Settings.from_env()
+with make_engine(settings).connect() as connection:
+    statement_timeout = connection.execute(text("SHOW statement_timeout")).scalar()
+conf = runpy.run_path("gunicorn.conf.py")
+parents = {{}}
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    with open(f"/proc/{{pid}}/cmdline", "rb") as cmdline, open(f"/proc/{{pid}}/stat") as stat:
+        if b"bin/gunicorn" in cmdline.read():
+            parents[int(pid)] = int(stat.read().rsplit(")", 1)[1].split()[1])
+print(json.dumps({{
+    "database": settings.database_url.database,
+    "username": settings.database_url.username,
+    "log_level": settings.log_level,
+    "log_format": settings.log_format,
+    "db_timeout": settings.db_timeout,
+    "max_content_length": settings.max_content_length,
+    "statement_timeout": statement_timeout,
+    "workers": sum(parent in parents for parent in parents.values()),
+    "gunicorn": {{name: conf[name] for name in ("workers", "threads", "timeout", "graceful_timeout", "loglevel")}},
+}}))
+"""
 
 
 def test_items_round_trip_through_loopback(stack):
@@ -105,6 +207,30 @@ def test_dev_override_reloads_edited_code(stack):
 def test_app_logs_show_no_errors(stack):
     logs = stack.compose("logs", "--no-color", "app", "migrate")
     assert_no_errors(logs.stdout + logs.stderr)
+
+
+def test_dev_logs_name_each_request_in_the_format_asked_for(stack):
+    """Development logs text (compose.override.yaml) unless .env asks for JSON, as the default
+    stack's does (SETTINGS_IN_ENV); either way the request's access line carries its id."""
+    log_format = stack.compose("exec", "-T", "app", "printenv", "LOG_FORMAT").stdout.strip()
+    given = f"dev-{uuid.uuid4().hex[:8]}"
+    status, headers, _ = http_exchange("GET", f"{stack.url('APP_PORT')}/api/items", headers={"X-Request-ID": given})
+    assert status == 200 and headers["X-Request-ID"] == given
+
+    def access_line():
+        logs = stack.compose("logs", "--no-log-prefix", "--no-color", "app").stdout
+        return next((line for line in logs.splitlines() if given in line), None)
+
+    line = wait_for(access_line, timeout=10)
+    assert line, f"no log line has the request id {given}"
+    if log_format == "json":
+        record = json_record(line)
+        assert record and record["request_id"] == given, line
+        assert (record["method"], record["path"], record["status"]) == ("GET", "/api/items", 200), line
+    else:
+        assert log_format == "text" and json_record(line) is None, line
+        access = rf"\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d,\d{{3}} INFO \w+\.access \[{given}\] GET /api/items 200 [\d.]+ ms"
+        assert re.fullmatch(access, line), line
 
 
 def prometheus_query(stack, query):
@@ -157,6 +283,18 @@ def test_reporting_role_reads_but_cannot_write(stack):
     assert "read-only transaction" in write.stderr
 
 
+def test_make_up_smoke_and_ps_as_the_ci_workflow_runs_them(stack):
+    """.github/workflows/ci.yml's commands on this stack: `make up` again changes nothing, `make smoke`
+    asks the app through its published 127.0.0.1 port, `make ps` lists the services."""
+    started = {name: row["CreatedAt"] for name, row in stack.services().items()}
+    run(["make", "up"], cwd=stack.project, env=stack.env, timeout=900)
+    assert {name: row["CreatedAt"] for name, row in stack.services().items()} == started
+    smoke = run(["make", "smoke"], cwd=stack.project, env=stack.env).stdout
+    base = stack.url("APP_PORT")
+    assert f" {base}/healthz" in smoke and f" {base}/readyz" in smoke, smoke  # curl --write-out
+    assert "app" in run(["make", "ps"], cwd=stack.project, env=stack.env).stdout
+
+
 def test_data_survives_down_and_up(stack):
     api = f"{stack.url('APP_PORT')}/api/items"
     status, item = http("POST", api, {"name": "survivor"})
@@ -166,10 +304,12 @@ def test_data_survives_down_and_up(stack):
     assert http("GET", f"{api}/{item['id']}") == (200, item)
 
 
-def test_down_volumes_removes_every_volume_of_the_project(stack):
+def test_make_clean_removes_every_container_and_volume_of_the_project(stack):
+    """`make clean` (docker compose down --volumes), the CI workflow's clean-up."""
     assert stack.volumes(), "the stack made no named volume"
-    stack.compose("down", "--volumes", "--timeout", "10")
+    run(["make", "clean"], cwd=stack.project, env=stack.env, timeout=300)
     assert stack.volumes() == []
+    assert stack.services() == {}
 
 
 def test_make_test_runs_the_projects_tests_in_a_container(cookies_session):
@@ -183,3 +323,79 @@ def test_make_test_runs_the_projects_tests_in_a_container(cookies_session):
         stack.compose("down", "--volumes", check=False)
         docker("image", "rm", "--force", f"{stack.name}-test", check=False)
     assert " passed" in result.stdout and " failed" not in result.stdout
+
+
+# The db service as compose.yaml had it before the db ran as postgres: the entrypoint started as
+# root, handed the data directory to postgres and dropped to it; the backups volume was at /backups.
+OLD_DB_SERVICE = """
+services:
+  db:
+    image: postgres:17
+    environment:
+      POSTGRES_DB: ${POSTGRES_DB}
+      POSTGRES_USER: ${POSTGRES_USER}
+      POSTGRES_PASSWORD_FILE: /run/secrets/db_password
+    secrets: [db_password, db_reporting_password]
+    volumes:
+      - db-data:/var/lib/postgresql/data
+      - ./docker/postgres/initdb:/docker-entrypoint-initdb.d:ro
+      - db-backups:/backups
+    tmpfs: [/tmp, /var/run/postgresql]
+    cap_drop: [ALL]
+    cap_add: [CHOWN, DAC_OVERRIDE, FOWNER, SETGID, SETUID]
+    security_opt: [no-new-privileges:true]
+    read_only: true
+    healthcheck:
+      test: ["CMD-SHELL", "pg_isready --username=$${POSTGRES_USER} --dbname=$${POSTGRES_DB}"]
+      interval: 1s
+      retries: 60
+volumes:
+  db-data:
+  db-backups:
+secrets:
+  db_password: {file: ./secrets/db_password.txt}
+  db_reporting_password: {file: ./secrets/db_reporting_password.txt}
+"""
+
+
+def test_db_volumes_made_by_the_old_root_entrypoint_still_work(cookies_session, figures):
+    """Upgrade: the db's volumes, made when it started as root, serve the db that runs as postgres."""
+    require_docker()
+    project = bake_with(cookies_session, {"project_slug": "stack-upgrade", "monitoring": "none"})
+    (project / "compose.old.yaml").write_text(OLD_DB_SERVICE)
+    provide("provide", "postgres:17")
+    stack = Stack(project, {}, DEFAULTS)
+    old, new = ("-f", "compose.old.yaml"), ("-f", "compose.yaml")
+
+    def psql(files, sql):
+        script = 'psql --username="$POSTGRES_USER" --dbname="$POSTGRES_DB" -v ON_ERROR_STOP=1 -Atc "$0"'
+        return stack.compose(*files, "exec", "-T", "db", "sh", "-c", script, sql).stdout.strip()
+
+    try:
+        stack.compose(*old, "up", "--detach", "--wait", "db")
+        assert inspect("container", stack.container("db"))["Config"]["User"] == ""  # root, as it was
+        psql(old, "CREATE TABLE upgraded (note text); INSERT INTO upgraded VALUES ('kept')")
+        dump = 'pg_dump --username="$POSTGRES_USER" --dbname="$POSTGRES_DB" --format=custom --file=/backups/old.dump'
+        stack.compose(*old, "exec", "-T", "db", "sh", "-c", dump)
+        stack.compose(*old, "down")
+
+        started = time.monotonic()
+        stack.compose(*new, "up", "--detach", "--wait", "db")
+        figures["upgrade: old db volumes, new db up --wait"] = f"{time.monotonic() - started:.1f} s"
+        assert inspect("container", stack.container("db"))["Config"]["User"] == "postgres"
+        assert psql(new, "SELECT note FROM upgraded") == "kept"
+        # A dump made by the old setting restores.
+        psql(new, "DELETE FROM upgraded")
+        stack.compose(*new, "exec", "-T", "db", "bash", "/opt/db/bin/restore.sh", "old.dump")
+        assert psql(new, "SELECT note FROM upgraded") == "kept"
+        # The old backups volume belongs to root: backup.sh says how to hand it over, and then works.
+        refused = stack.compose(*new, "exec", "-T", "db", "bash", "/opt/db/bin/backup.sh", check=False)
+        assert refused.returncode != 0 and "hand it to postgres once with:" in refused.stderr, refused.stderr
+        fix = refused.stderr.strip().splitlines()[-1].split()
+        assert fix[:3] == ["docker", "compose", "run"]
+        stack.compose(*new, *fix[2:])
+        written = stack.compose(*new, "exec", "-T", "db", "bash", "/opt/db/bin/backup.sh").stdout
+        assert written.startswith("backup written: ") and written.strip().endswith(".dump")
+    finally:
+        stack.compose(*old, "down", "--volumes", check=False)
+        stack.compose(*new, "down", "--volumes", check=False)

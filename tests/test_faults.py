@@ -5,6 +5,7 @@ run in file order on one stack. Figures (recovery times, counts) are printed at 
 """
 
 import json
+import re
 import subprocess
 import threading
 import time
@@ -18,9 +19,9 @@ from hypothesis import strategies as st
 
 from .support.bake import bake_with
 from .support.combinations import DEFAULTS
-from .support.docker import docker, inspect, require_docker, running_stack
-from .support.process import wait_for
-from .support.web import http
+from .support.docker import assert_non_root_without_capabilities, docker, inspect, require_docker, running_stack
+from .support.process import run, wait_for
+from .support.web import assert_no_errors, http, http_exchange, json_records
 
 pytestmark = pytest.mark.docker
 
@@ -86,10 +87,11 @@ def test_production_mode_publishes_no_db_port(stack):
     assert result.returncode != 0, "something answers on the development db port"
 
 
-def test_no_process_runs_as_root(stack):
-    """Every process of every container runs as a non-root user. The db's entrypoint starts as root
-    (the official image's contract), fixes the data directory's owner and drops to `postgres`:
-    no root process is left once it is up."""
+def test_no_process_runs_as_root(stack, figures):
+    """Every container is configured with a non-root user (the db `postgres` from the start, so it
+    needs no capability added), and every process of every container runs as non-root."""
+    users = assert_non_root_without_capabilities(stack)
+    figures["production mode: .Name .Config.User"] = "; ".join(users)
     for service, row in stack.services().items():
         if row["State"] != "running":
             continue
@@ -104,6 +106,40 @@ def test_no_secret_in_any_container_environment(stack):
         config = json.dumps(inspect("container", row["Name"])["Config"])
         for value in secrets:
             assert value not in config, f"a secret is visible in `docker inspect {row['Name']}`"
+
+
+# ------------------------------------------------------------------ logs
+
+
+def test_logs_are_json_lines_that_name_each_request(stack):
+    """compose.yaml logs JSON: every line of the app's real log is one object, each request has one
+    access line with its id, and the response carries that id (the client's, or a new one)."""
+    given = f"faults-{uuid.uuid4().hex[:8]}"
+    status, headers, _ = http_exchange("POST", api(stack), {"name": "logged"}, headers={"X-Request-ID": given})
+    assert status == 201 and headers["X-Request-ID"] == given
+    status, headers, _ = http_exchange("GET", api(stack, "/999999"), headers={"X-Request-ID": "not sane"})
+    generated = headers["X-Request-ID"]
+    assert status == 404 and re.fullmatch(r"[0-9a-f]{32}", generated), generated
+
+    def access_lines():
+        logs = stack.compose("logs", "--no-log-prefix", "--no-color", "app").stdout
+        lines = {line.get("request_id"): line for line in json_records(logs) if line["logger"] == "faults.access"}
+        return (logs, lines) if {given, generated} <= lines.keys() else None
+
+    found = wait_for(access_lines, timeout=10)
+    assert found, "no access line for the requests"
+    logs, lines = found
+    for line in json_records(logs):
+        assert {"timestamp", "level", "logger", "message"} <= line.keys(), line
+    assert any(line["logger"] == "gunicorn.error" for line in json_records(logs)), "gunicorn's own lines are not JSON"
+    assert_no_errors(logs)
+    for request_id, method, path, status in [
+        (given, "POST", "/api/items", 201),
+        (generated, "GET", "/api/items/999999", 404),
+    ]:
+        line = lines[request_id]
+        assert (line["method"], line["path"], line["status"], line["level"]) == (method, path, status, "INFO")
+        assert isinstance(line["duration_ms"], int | float) and line["duration_ms"] >= 0, line
 
 
 # ------------------------------------------------------------------ faults
@@ -223,6 +259,7 @@ def test_5_durability_down_up_backup_restore(stack, figures):
     backup = stack.compose("exec", "-T", "db", "bash", "/opt/db/bin/backup.sh").stdout
     name = backup.strip().rsplit(" ", 1)[-1]
     assert name.endswith(".dump")
+    assert name in run(["make", "backups"], cwd=stack.project, env=stack.env).stdout
     stack.psql("DELETE FROM items")
     assert stack.psql("SELECT count(*) FROM items") == "0"
     stack.compose("exec", "-T", "db", "bash", "/opt/db/bin/restore.sh", name)

@@ -1,13 +1,15 @@
 """Unit tests of the hooks' functions, imported directly (their Jinja lines only run as scripts)."""
 
-import stat
+import importlib.metadata
+import re
+import sys
 
 import pytest
 
 from hooks import post_gen_project as post
 from hooks import pre_gen_project as pre
 
-from .support.combinations import DEFAULTS
+from .support.combinations import DEFAULTS, TEMPLATE
 
 VALID = {
     "project_name": "My Service",
@@ -27,12 +29,12 @@ def test_valid_answers_pass():
     assert pre.main(VALID) == 0
 
 
-@pytest.mark.parametrize("slug", ["a", "my-service", "svc2", "a1-b2-c3"])
+@pytest.mark.parametrize("slug", ["a", "my-service", "svc2", "a1-b2-c3", "a" * 50])
 def test_good_slugs(slug):
     assert pre.check_slug(slug) is None
 
 
-@pytest.mark.parametrize("slug", ["", "-a", "a-", "A", "a_b", "a b", "é", "a" * 51])
+@pytest.mark.parametrize("slug", ["", "-a", "a-", "A", "a_b", "a b", "é", "a" * 51, "click", "flask"])
 def test_bad_slugs(slug):
     assert "project_slug" in pre.check_slug(slug)
 
@@ -42,25 +44,145 @@ def test_bad_slugs(slug):
     [
         ("os", "standard library"),
         ("typing", "standard library"),
+        ("annotationlib", "standard library"),  # new in Python 3.14, which the image may run
         ("async", "keyword"),
         ("case", "keyword"),
         ("sqlalchemy", "dependency"),
+        ("click", "dependency"),  # Flask's, not the project's own
+        ("markupsafe", "dependency"),
+        ("_pytest", "not valid"),
+        ("setuptools", "dependency"),
+        ("tests", "own folders"),
+        ("src", "own folders"),
         ("My_pkg", "not valid"),
         ("_x", "not valid"),
+        ("a" * 51, "not valid"),
+        ("caf\u00e9", "not valid"),
     ],
 )
 def test_bad_package_names(name, reason):
     assert reason in pre.check_package_name(name)
 
 
-@pytest.mark.parametrize("version", ["0.1.0", "1.0", "2.0.0rc1", "1.2.3.post1", "1.0.dev3"])
+@pytest.mark.parametrize("name", ["data", "build", "dist", "reporting", "pg_tools", "a" * 50])
+def test_package_names_that_are_fine_for_python(name):
+    """data and build were ignored by git (.gitignore is anchored now); the role rules come next."""
+    assert pre.check_package_name(name) is None
+
+
+@pytest.mark.parametrize("name", ["pg_tools", "reporting", "public", "template1"])
+def test_package_names_that_postgresql_refuses_as_a_role(name):
+    assert "database role" in pre.check_database_role(name, "postgresql")
+    assert pre.check_database_role(name, "sqlite") is None  # no role at all
+
+
+def test_every_installed_distribution_is_forbidden():
+    """Every distribution in the generated project's requirements files has its top-level names in the hook."""
+    names = set()
+    for path in (TEMPLATE / "{{cookiecutter.project_slug}}").glob("requirements*.*"):
+        for line in path.read_text().splitlines():
+            match = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(==|>=|<|~=|;|$)", line.strip())
+            if match and not line.startswith(("#", "-")):
+                names.add(re.sub(r"[-_.]+", "-", match[1]).lower())
+    assert len(names) >= 20, names
+    assert names - set(pre.INSTALLED) == set()
+    # What the installed ones really put into site-packages (those installed here).
+    for name, modules in pre.INSTALLED.items():
+        try:
+            files = importlib.metadata.distribution(name).files or []
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        tops = {f.parts[0].removesuffix(".py") for f in files if f.parts[0] not in ("..", "__pycache__")}
+        tops = {t for t in tops if t.isidentifier() and not t.endswith(("-info", "_info"))}
+        assert tops <= set(modules), f"{name} installs {sorted(tops - set(modules))}"
+
+
+@pytest.mark.parametrize(
+    "version",
+    ["0.1.0", "1.0", "2.0.0rc1", "1.2.3.post1", "1.0.dev3", "1!2.0", "1.0+local.7", "v1.0", "1.0-1", "1.0RC1"],
+)
 def test_good_versions(version):
     assert pre.check_version(version) is None
+    assert re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,123}", pre.image_tag(version))  # tag, and tag-dev
 
 
-@pytest.mark.parametrize("text", ['a "quote"', "back\\slash", "$HOME", "`cmd`", "{{ x }}", "{% x %}"])
-def test_unsafe_text_is_refused(text):
-    assert "may not contain" in pre.check_text("description", text)
+@pytest.mark.parametrize(
+    "version", ["v", "1.0.", "1..0", "1.0-", "one", "1.0+", "1.0+a+b", "\u0661.\u0662.\u0663", "1\uff10", "1.0\u0131"]
+)
+def test_bad_versions(version):
+    assert pre.check_version(version)
+
+
+def test_the_version_pattern_agrees_with_packaging():
+    """The hook cannot import packaging (it runs with cookiecutter's Python): its copy of the
+    pattern must accept exactly what packaging.version.Version accepts, in ASCII."""
+    from packaging.version import InvalidVersion, Version
+
+    samples = ["1", "1.0a", "1.0.a1", "1.0-a-1", "1.0post", "1.0_r2", "1!0", "1.0.dev", "1.0+ubuntu-1", "1.0c1"]
+    samples += ["1.0+", "1.0-dev-", "!1", "1.0a1a1", "1.0.post1.post2", "V1.0", "1.0 ", " 1.0", "1_0"]
+    for version in samples:
+        try:
+            Version(version)
+            valid = version == version.strip()
+        except InvalidVersion:
+            valid = False
+        assert (pre.check_version(version) is None) == valid, version
+
+
+@pytest.mark.parametrize(
+    "email", ["jane@example.com", "sean.o'brien@example.ie", "first+tag@mail.example.org", "a$b@example.com"]
+)
+def test_good_emails(email):
+    assert pre.check_email(email) is None
+
+
+@pytest.mark.parametrize(
+    "email", ["jane", "jane@localhost", "a b@example.com", "$(id)@example.com", "j@ex\u00e4mple.de"]
+)
+def test_bad_emails(email):
+    assert pre.check_email(email)
+
+
+@pytest.mark.parametrize(
+    "text", ['a "quote"', "back\\slash", "$HOME", "$(id)", "`cmd`", "<beta>", "# {x} *y*", "Zo\u00eb \u4e2d\u6587"]
+)
+def test_free_text_may_hold_what_the_template_escapes(text):
+    assert pre.validate({**VALID, "description": text}) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("two\nlines", "printable"),
+        ("tab\there", "printable"),
+        ("zero\u200bwidth", "printable"),
+        ("not utf-8 \udcff", "printable"),
+        ("bell\x07", "printable"),
+        (" padded", "spaces"),
+        ("trailing\n", "printable"),
+        ("{{ x }}", "template marker"),
+        ("{% x %}", "template marker"),
+        ("{# x #}", "template marker"),
+        ("ends with \\", "backslash"),
+        ('a \\"quote', "backslash"),
+        ("", "empty"),
+        ("x" * 201, "at most 200"),
+    ],
+)
+def test_free_text_that_is_refused(text, problem):
+    assert problem in pre.validate({**VALID, "description": text})
+
+
+@pytest.mark.parametrize("name", ["project_slug", "package_name", "author_email", "version", "repository_url"])
+def test_a_trailing_newline_is_refused_in_every_answer(name):
+    """`$` in a pattern also matches before a final newline; the patterns are matched whole now."""
+    assert pre.validate({**VALID, name: VALID[name] + "\n"})
+
+
+def test_main_reads_an_emoji_as_tojson_writes_it():
+    """tojson writes U+1F600 as the pair \\ud83d\\ude00, which the hook's Python literal keeps as two."""
+    assert pre.main({**VALID, "description": "smile \ud83d\ude00"}) == 0
+    assert pre.main({**VALID, "description": "not UTF-8 \udcff"}) == 1
 
 
 def test_main_prints_one_line_and_fails(capsys):
@@ -94,39 +216,23 @@ def test_remove_paths_removes_files_and_folders_and_ignores_missing(tmp_path):
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["docker", "keep.txt"]
 
 
-def test_secrets_are_random_and_private(tmp_path):
-    names = post.secret_names({"database": "postgresql", "monitoring": "prometheus-grafana"})
-    assert names == ["secret_key", "db_password", "db_reporting_password", "grafana_admin_password"]
-    post.write_secrets(tmp_path, names)
-    values = [(tmp_path / f"secrets/{name}.txt").read_text().strip() for name in names]
-    assert len(set(values)) == 4 and all(len(v) >= 40 for v in values)
-    assert stat.S_IMODE((tmp_path / "secrets").stat().st_mode) == 0o700
+def write_script(root, body):
+    (root / "scripts").mkdir()
+    (root / post.SETUP_SCRIPT).write_text(body)
 
 
-def test_sqlite_without_grafana_needs_only_the_secret_key():
-    assert post.secret_names({"database": "sqlite", "monitoring": "none"}) == ["secret_key"]
+def test_main_runs_the_projects_setup_script_with_this_python(tmp_path, capsys):
+    """The script itself (secrets, .env) is tested on baked projects in test_setup_script.py."""
+    write_script(tmp_path, "import pathlib, sys\npathlib.Path('ran-with').write_text(sys.executable)\n")
+    assert post.main({"project_slug": "my-service", **DEFAULTS}, tmp_path) == 0
+    assert (tmp_path / "ran-with").read_text() == sys.executable  # and in the project folder
+    assert "cd my-service" in capsys.readouterr().out
 
 
-def test_env_is_the_example_plus_the_ids_and_written_once(tmp_path):
-    (tmp_path / ".env.example").write_text("A=1\n")
-    post.write_env(tmp_path, (1234, 5678))
-    text = (tmp_path / ".env").read_text()
-    assert text.startswith("A=1\n") and "APP_UID=1234\nAPP_GID=5678\n" in text
-    (tmp_path / ".env").write_text("A=2\n")  # a local edit survives a second run
-    post.write_env(tmp_path, (1, 1))
-    assert (tmp_path / ".env").read_text() == "A=2\n"
-
-
-def test_a_user_gets_their_own_ids(monkeypatch):
-    monkeypatch.setattr(post.os, "getuid", lambda: 1000)
-    monkeypatch.setattr(post.os, "getgid", lambda: 1001)
-    assert post.host_ids() == (1000, 1001)
-
-
-def test_root_gets_the_image_default_ids_not_zero(monkeypatch):
-    monkeypatch.setattr(post.os, "getuid", lambda: 0)
-    monkeypatch.setattr(post.os, "getgid", lambda: 0)
-    assert post.host_ids() == (10001, 10001)
+def test_main_fails_when_the_setup_script_fails(tmp_path, capsys):
+    write_script(tmp_path, "raise SystemExit(3)\n")
+    assert post.main({"project_slug": "my-service", **DEFAULTS}, tmp_path) == 3
+    assert "Next steps" not in capsys.readouterr().out
 
 
 def test_next_steps_mention_the_folder():

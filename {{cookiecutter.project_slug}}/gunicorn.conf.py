@@ -1,26 +1,51 @@
 """gunicorn settings, tunable from the environment.
 
-All settings: https://docs.gunicorn.org/en/stable/settings.html
+The defaults below are the only ones: compose passes a setting only when .env sets it (an empty
+value counts as unset). All settings: https://docs.gunicorn.org/en/stable/settings.html
 """
 
+import importlib.util
 import os
 import shutil
 import tempfile
 
+
+def setting(name, default):
+    """The environment's value of name, or default when it is unset or empty."""
+    return os.environ.get(name) or default
+
+
 wsgi_app = "{{ cookiecutter.package_name }}.wsgi:app"
-bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+bind = f"0.0.0.0:{setting('PORT', '8000')}"
 # A few processes, each with a few threads: enough for I/O-bound requests on a small machine.
-workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+workers = int(setting("GUNICORN_WORKERS", "2"))
+threads = int(setting("GUNICORN_THREADS", "4"))
+timeout = int(setting("GUNICORN_TIMEOUT", "30"))
 # On SIGTERM, in-flight requests get this long to finish; compose's stop_grace_period is longer.
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
+graceful_timeout = int(setting("GUNICORN_GRACEFUL_TIMEOUT", "20"))
 # Restart on code changes: for development only (compose.override.yaml sets it).
-reload = os.environ.get("GUNICORN_RELOAD", "0") == "1"
-# Logs go to stdout/stderr, where `docker compose logs` finds them.
-accesslog = "-"
+reload = setting("GUNICORN_RELOAD", "0") == "1"
+# Logs go to stderr, where `docker compose logs` finds them: one line per record, gunicorn's own
+# lines too, in the app's format (LOG_FORMAT=text or json, see the package's logs.py). No access
+# log from gunicorn: the app logs each request itself, with its request id.
+accesslog = None
 errorlog = "-"
-loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+loglevel = setting("LOG_LEVEL", "info").lower()
+
+
+def load_app_logs():
+    """The app's logs.py, run from its file. Importing it would import the whole package into this
+    master process; the workers, forked from it, would keep that copy, and the reloader would
+    restart them on the old code."""
+    package = importlib.util.find_spec("{{ cookiecutter.package_name }}")
+    path = os.path.join(os.path.dirname(package.origin), "logs.py")
+    spec = importlib.util.spec_from_file_location("app_logs", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+logconfig_dict = load_app_logs().gunicorn_config(setting("LOG_FORMAT", "text").lower(), loglevel)
 # No control socket for `gunicornc`: nothing here uses it, and its default place, the home
 # directory, is read-only in the container.
 control_socket_disable = True
@@ -30,8 +55,9 @@ if os.path.isdir("/dev/shm"):
 
 # prometheus_client's multiprocess mode: each worker writes its metrics here, /metrics sums them.
 # It must be set before the workers import prometheus_client, hence here in the master.
+metrics_name = "{{ cookiecutter.package_name }}-metrics"
 metrics_dir = os.environ.setdefault(
-    "PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), "{{ cookiecutter.package_name }}-metrics")
+    "PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), metrics_name)
 )
 
 

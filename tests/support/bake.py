@@ -1,10 +1,15 @@
 """The template's path and baking a project from it."""
 
+import re
 from pathlib import Path
 
 from .combinations import DEFAULTS, TEMPLATE
 
-__all__ = ["TEMPLATE", "bake_with"]
+__all__ = ["TEMPLATE", "bake_with", "has_template_marker"]
+
+# Jinja's three markers; GitHub Actions' own expressions (`${{ github.ref }}`) in .github/ are not leftovers.
+TEMPLATE_MARKER = re.compile(r"\{\{|\{%|\{#")
+GITHUB_EXPRESSION = re.compile(r"\$\{\{[^{}]*\}\}")
 
 
 def bake_with(cookies, answers) -> Path:
@@ -13,3 +18,10 @@ def bake_with(cookies, answers) -> Path:
     assert result.exception is None, result.exception
     assert result.exit_code == 0
     return Path(result.project_path)
+
+
+def has_template_marker(path: Path, text: str) -> bool:
+    """Whether text (of the baked file path) still has a Jinja marker, which baking should have rendered."""
+    if ".github" in path.parts:
+        text = GITHUB_EXPRESSION.sub("", text)
+    return bool(TEMPLATE_MARKER.search(text))

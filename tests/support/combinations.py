@@ -28,3 +28,12 @@ UNSUPPORTED = [answers for answers in ALL if not supported(answers)]
 def combination_id(answers):
     """e.g. py3.13-debian-slim-postgresql-prometheus"""
     return "py{python_version}-{base_image}-{database}-{monitoring}".format(**answers)
+
+
+def one_per(key):
+    """The first supported combination for each distinct key(answers): for files that only some answers
+    change, e.g. one_per(lambda a: a["database"]) when only the database matters."""
+    chosen = {}
+    for answers in SUPPORTED:
+        chosen.setdefault(key(answers), answers)
+    return list(chosen.values())

@@ -67,12 +67,13 @@ def base_images(dockerfile: Path) -> list[str]:
     return list(dict.fromkeys(images))
 
 
-def external_images(project: Path) -> list[str]:
+def external_images(project: Path, only=()) -> list[str]:
     """The images a project runs but does not build: its Dockerfile's bases and the compose services' images.
 
-    (docker-kit's `provide-for` would also ask for the app image that `migrate` reuses, which no registry has.)
+    With only: just those services' (and their dependencies'). (docker-kit's `provide-for` would also ask
+    for the app image that `migrate` reuses, which no registry has.)
     """
-    out = run(["docker", "compose", "--profile", "*", "config", "--format", "json"], cwd=project).stdout
+    out = run(["docker", "compose", "--profile", "*", "config", "--format", "json", *only], cwd=project).stdout
     services = json.loads(out)["services"].values()
     built = {service.get("image") for service in services if "build" in service}
     used = [service["image"] for service in services if "build" not in service and service["image"] not in built]
@@ -163,19 +164,33 @@ class Stack:
         return out.split()
 
 
+def assert_non_root_without_capabilities(stack: Stack) -> list[str]:
+    """Every container of the stack is configured with a user that is not root, and adds no Linux
+    capability; returns `<container> <user>` for each (docker inspect's .Name and .Config.User)."""
+    users = []
+    for service, row in sorted(stack.services().items()):
+        container = inspect("container", row["Name"])
+        user = container["Config"]["User"]
+        users.append(f"{container['Name']} {user}")
+        assert user.split(":")[0] not in ("", "0", "root"), f"{service} runs as {user or 'root'}"
+        assert not container["HostConfig"]["CapAdd"], f"{service} adds {container['HostConfig']['CapAdd']}"
+    return users
+
+
 @contextmanager
-def running_stack(project: Path, answers: dict[str, str], production=False, extra_env=None):
+def running_stack(project: Path, answers: dict[str, str], production=False, extra_env=None, services=()):
     """`docker compose up --build --wait` on free loopback ports; afterwards `down -v` and remove its images.
 
+    services: start only these (and what they depend on), e.g. all but grafana, which has no stand-in.
     Yields the Stack and the seconds `up` took.
     """
-    provide("provide", *external_images(project))
+    provide("provide", *external_images(project, services))
     ports = {name: free_port() for name in ("APP_PORT", "PROMETHEUS_PORT", "DB_PORT", "GRAFANA_PORT")}
     stack = Stack(project, ports, answers, production)
     stack.env.update(extra_env or {})
     try:
         started = time.monotonic()
-        stack.compose("up", "--build", "--detach", "--wait", timeout=900)
+        stack.compose("up", "--build", "--detach", "--wait", *services, timeout=900)
         yield stack, time.monotonic() - started
     finally:
         stack.compose("down", "--volumes", "--timeout", "10", check=False)

@@ -36,7 +36,9 @@ def make_venv(project: Path) -> Path:
     venv = project / ".venv"
     run([sys.executable, "-m", "venv", str(venv)])
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    run([*pip, "-r", "requirements-dev.txt", "-e", "."], cwd=project)
+    # The lock has hashes, which an editable install cannot have: the project itself goes in second.
+    run([*pip, "--require-hashes", "-r", "requirements-dev.txt"], cwd=project)
+    run([*pip, "--no-deps", "-e", "."], cwd=project)
     return venv
 
 

@@ -2,38 +2,79 @@
 
 Run against PostgreSQL with e.g.
     TEST_DATABASE_URL=postgresql+psycopg://user:password@127.0.0.1:5432/test pytest
+{%- if cookiecutter.database == "postgresql" %}
+In the dev container (.devcontainer/) they run on the stack's PostgreSQL, in the database
+TEST_POSTGRES_DB.
+{%- endif %}
 """
 
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import delete, make_url
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import URL, {% if cookiecutter.database == "postgresql" %}create_engine, {% endif %}delete, make_url{% if cookiecutter.database == "postgresql" %}, text{% endif %}
 
 from {{ cookiecutter.package_name }} import create_app
-from {{ cookiecutter.package_name }}.config import Settings
+from {{ cookiecutter.package_name }}.config import Settings{% if cookiecutter.database == "postgresql" %}, database_url{% endif %}
 from {{ cookiecutter.package_name }}.db import make_engine
 from {{ cookiecutter.package_name }}.migrate import upgrade
 from {{ cookiecutter.package_name }}.models import Item
 
+# The `create` fixture: create(name="widget", **fields) posts an item and returns its JSON.
+Create = Callable[..., dict[str, Any]]
 
-def make_settings(tmp_dir: Path, database_url: str) -> Settings:
-    return Settings(
-        database_url=make_url(database_url), data_dir=tmp_dir, secret_key="test", db_timeout=2
-    )
+
+def make_settings(tmp_dir: Path, url: str | URL) -> Settings:
+    return Settings(database_url=make_url(url), data_dir=tmp_dir, secret_key="test", db_timeout=2)
+
+
+def database_for_tests(tmp_dir: Path) -> str | URL:
+{%- if cookiecutter.database == "postgresql" %}
+    """TEST_DATABASE_URL; else the database TEST_POSTGRES_DB on the app's PostgreSQL server (as in
+    the dev container); else a SQLite file."""
+{%- else %}
+    """TEST_DATABASE_URL, else a SQLite file."""
+{%- endif %}
+    if os.environ.get("TEST_DATABASE_URL"):
+        return os.environ["TEST_DATABASE_URL"]
+{%- if cookiecutter.database == "postgresql" %}
+    if os.environ.get("TEST_POSTGRES_DB"):
+        # The server, user and password file the app uses (POSTGRES_*), read as the app reads them;
+        # but never the app's own database: the tests empty its tables.
+        server = database_url(os.environ, tmp_dir)
+        create_database(server, os.environ["TEST_POSTGRES_DB"])
+        return server.set(database=os.environ["TEST_POSTGRES_DB"])
+{%- endif %}
+    return f"sqlite:///{tmp_dir}/test.db"
+{%- if cookiecutter.database == "postgresql" %}
+
+
+def create_database(server: URL, name: str) -> None:
+    """CREATE DATABASE name on the server, unless it exists."""
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        query = text("SELECT 1 FROM pg_database WHERE datname = :name")
+        if connection.execute(query, {"name": name}).scalar() is None:
+            quoted = connection.dialect.identifier_preparer.quote(name)
+            connection.execute(text(f"CREATE DATABASE {quoted}"))
+    engine.dispose()
+{%- endif %}
 
 
 @pytest.fixture(scope="session")
-def settings(tmp_path_factory) -> Settings:
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     tmp_dir = tmp_path_factory.mktemp("data")
-    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir}/test.db"
-    settings = make_settings(tmp_dir, url)
+    settings = make_settings(tmp_dir, database_for_tests(tmp_dir))
     upgrade(settings)  # the real migrations, not create_all: they are under test too
     return settings
 
 
 @pytest.fixture
-def app(settings):
+def app(settings: Settings) -> Iterator[Flask]:
     app = create_app(settings)
     yield app
     engine = make_engine(settings)
@@ -44,17 +85,18 @@ def app(settings):
 
 
 @pytest.fixture
-def client(app):
+def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
 @pytest.fixture
-def create(client):
+def create(client: FlaskClient) -> Create:
     """Create an item through the API and return its JSON."""
 
-    def create(name="widget", **fields):
+    def create(name: str = "widget", **fields: object) -> dict[str, Any]:
         response = client.post("/api/items", json={"name": name, **fields})
         assert response.status_code == 201, response.get_json()
-        return response.get_json()
+        item: dict[str, Any] = response.get_json()
+        return item
 
     return create

@@ -1,9 +1,12 @@
 import json
 
 import pytest
+from flask.testing import FlaskClient
+
+from .conftest import Create
 
 
-def test_create_get_list_delete_round_trip(client, create):
+def test_create_get_list_delete_round_trip(client: FlaskClient, create: Create) -> None:
     item = create("widget", description="a small thing")
     assert item["name"] == "widget"
     assert item["description"] == "a small thing"
@@ -22,7 +25,7 @@ def test_create_get_list_delete_round_trip(client, create):
     assert client.get("/api/items").get_json()["total"] == 0
 
 
-def test_create_returns_location_and_strips_name(client):
+def test_create_returns_location_and_strips_name(client: FlaskClient) -> None:
     response = client.post("/api/items", json={"name": "  spaced  "})
     assert response.status_code == 201
     body = response.get_json()
@@ -30,14 +33,14 @@ def test_create_returns_location_and_strips_name(client):
     assert response.headers["Location"] == f"/api/items/{body['id']}"
 
 
-def test_unicode_round_trips(client, create):
+def test_unicode_round_trips(client: FlaskClient, create: Create) -> None:
     item = create("Grüße, 世界 🎉", description="Robert'); DROP TABLE items;--")
     fetched = client.get(f"/api/items/{item['id']}").get_json()
     assert fetched["name"] == "Grüße, 世界 🎉"
     assert fetched["description"] == "Robert'); DROP TABLE items;--"
 
 
-def test_pagination(client, create):
+def test_pagination(client: FlaskClient, create: Create) -> None:
     ids = [create(f"item {n}")["id"] for n in range(5)]
     first = client.get("/api/items?per_page=2").get_json()
     second = client.get("/api/items?per_page=2&page=2").get_json()
@@ -69,7 +72,7 @@ def test_pagination(client, create):
         (None, "must be a JSON object"),
     ],
 )
-def test_invalid_fields_get_400(client, body, message):
+def test_invalid_fields_get_400(client: FlaskClient, body: object, message: str) -> None:
     response = client.post("/api/items", data=json.dumps(body), content_type="application/json")
     assert response.status_code == 400
     assert message in response.get_json()["message"]
@@ -81,19 +84,19 @@ def test_invalid_fields_get_400(client, body, message):
     [b"{not json", b'{"name": "unterminated', b"\xff\xfe", b'{"name": "\\ud800"}', b"[" * 50_000],
     ids=["broken", "unterminated", "not-utf8", "lone-surrogate", "deeply-nested"],
 )
-def test_bad_json_gets_400(client, raw):
+def test_bad_json_gets_400(client: FlaskClient, raw: bytes) -> None:
     response = client.post("/api/items", data=raw, content_type="application/json")
     assert response.status_code == 400
     assert response.get_json()["status"] == 400
 
 
-def test_wrong_content_type_gets_415(client):
+def test_wrong_content_type_gets_415(client: FlaskClient) -> None:
     response = client.post("/api/items", data={"name": "x"})  # a form, not JSON
     assert response.status_code == 415
     assert response.is_json
 
 
-def test_too_large_body_gets_413(client):
+def test_too_large_body_gets_413(client: FlaskClient) -> None:
     response = client.post("/api/items", json={"name": "x", "description": "y" * 100_000})
     assert response.status_code == 413
     assert response.get_json()["error"] == "Request Entity Too Large"
@@ -102,13 +105,13 @@ def test_too_large_body_gets_413(client):
 @pytest.mark.parametrize(
     "path", ["/api/items/999", "/api/items/99999999999999999999", "/api/items/abc", "/nowhere"]
 )
-def test_unknown_item_or_path_gets_404_json(client, path):
+def test_unknown_item_or_path_gets_404_json(client: FlaskClient, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 404
     assert response.get_json()["status"] == 404
 
 
-def test_unknown_method_gets_405_json(client):
+def test_unknown_method_gets_405_json(client: FlaskClient) -> None:
     response = client.put("/api/items")
     assert response.status_code == 405
     assert response.get_json()["error"] == "Method Not Allowed"
@@ -127,7 +130,7 @@ def test_unknown_method_gets_405_json(client):
         "page=١",  # an Arabic-Indic digit: str.isdigit() says yes, int() agrees, we do not
     ],
 )
-def test_bad_pagination_gets_400(client, query):
+def test_bad_pagination_gets_400(client: FlaskClient, query: str) -> None:
     response = client.get(f"/api/items?{query}")
     assert response.status_code == 400
     assert response.is_json

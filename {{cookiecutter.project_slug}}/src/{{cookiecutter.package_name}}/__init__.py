@@ -1,10 +1,8 @@
-"""{{ cookiecutter.project_name }}: {{ cookiecutter.description }}"""
-
-import logging
+"""The application: create_app() builds it (what it is for: README.md and pyproject.toml)."""
 
 from flask import Flask
 
-from . import db, errors, metrics
+from . import db, errors, logs, metrics
 from .api import bp as api_bp
 from .config import Settings
 from .health import bp as health_bp
@@ -15,9 +13,7 @@ __version__ = "{{ cookiecutter.version }}"
 def create_app(settings: Settings | None = None) -> Flask:
     """The application factory: tests pass their own settings, the rest read the environment."""
     settings = settings or Settings.from_env()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    logs.configure(settings.log_format, settings.log_level)
     if settings.database_url.get_backend_name() == "sqlite":
         settings.data_dir.mkdir(parents=True, exist_ok=True)
 
@@ -26,6 +22,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_content_length
     )
     app.extensions["settings"] = settings
+    logs.init_app(app)  # first: its request id and timer are there for everything after it
     db.init_app(app, settings)
     errors.init_app(app)
     metrics.init_app(app)

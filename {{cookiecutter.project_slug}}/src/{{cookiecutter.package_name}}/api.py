@@ -1,8 +1,9 @@
 """The JSON API over items: create, list (paginated), get and delete."""
 
 import json
+from typing import Any
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request, url_for
 from sqlalchemy import func, select
 from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
 
@@ -17,7 +18,7 @@ MAX_PAGE = 100_000
 MAX_ID = 2**31 - 1
 
 
-def read_json_object() -> dict:
+def read_json_object() -> dict[str, Any]:
     """The request body as a JSON object, or a 4xx error that says what is wrong with it."""
     if not request.is_json:
         raise UnsupportedMediaType("Send the body as JSON with Content-Type: application/json.")
@@ -30,7 +31,7 @@ def read_json_object() -> dict:
     return payload
 
 
-def clean_text(payload: dict, field: str, max_length: int, required: bool) -> str | None:
+def clean_text(payload: dict[str, Any], field: str, max_length: int, required: bool) -> str | None:
     value = payload.get(field)
     if value is None:
         if required:
@@ -59,7 +60,7 @@ def storable(value: str) -> bool:
     return True
 
 
-def parse_item(payload: dict) -> dict:
+def parse_item(payload: dict[str, Any]) -> dict[str, str | None]:
     unknown = sorted(set(payload) - {"name", "description"})
     if unknown:
         raise BadRequest(f"Unknown field(s): {', '.join(map(repr, unknown))}.")
@@ -84,7 +85,7 @@ def find_item(item_id: int) -> Item:
 
 
 @bp.post("")
-def create_item():
+def create_item() -> Response:
     session = get_session()
     item = Item(**parse_item(read_json_object()))
     session.add(item)
@@ -96,7 +97,7 @@ def create_item():
 
 
 @bp.get("")
-def list_items():
+def list_items() -> Response:
     page = query_int("page", 1, 1, MAX_PAGE)
     per_page = query_int("per_page", 20, 1, MAX_PER_PAGE)
     session = get_session()
@@ -110,12 +111,12 @@ def list_items():
 
 
 @bp.get("/<int:item_id>")
-def get_item(item_id: int):
+def get_item(item_id: int) -> Response:
     return jsonify(find_item(item_id).to_dict())
 
 
 @bp.delete("/<int:item_id>")
-def delete_item(item_id: int):
+def delete_item(item_id: int) -> tuple[str, int]:
     session = get_session()
     session.delete(find_item(item_id))
     session.commit()

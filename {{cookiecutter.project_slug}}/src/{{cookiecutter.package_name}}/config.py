@@ -6,11 +6,13 @@ Every secret can also come from a file named by <NAME>_FILE, as with the officia
 
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import URL, make_url
+
+from .logs import FORMATS, LEVELS
 
 
 class ConfigError(RuntimeError):
@@ -32,11 +34,21 @@ def read_setting(environ: Mapping[str, str], name: str, default: str | None = No
 
 
 def read_int(environ: Mapping[str, str], name: str, default: int) -> int:
-    value = environ.get(name, str(default))
+    # Empty counts as unset: compose passes `${NAME:-}` when .env does not set NAME.
+    value = environ.get(name) or str(default)
     try:
         return int(value)
     except ValueError:
         raise ConfigError(f"{name}={value!r} is not a whole number") from None
+
+
+def read_choice(environ: Mapping[str, str], name: str, default: str, choices: Sequence[str]) -> str:
+    """NAME's value (empty counts as unset), compared without regard to case, or a ConfigError."""
+    value = environ.get(name) or default
+    for choice in choices:
+        if value.lower() == choice.lower():
+            return choice
+    raise ConfigError(f"{name}={value!r} must be one of: {', '.join(choices)}")
 
 
 def database_url(environ: Mapping[str, str], data_dir: Path) -> URL:
@@ -65,6 +77,8 @@ class Settings:
     data_dir: Path
     secret_key: str
     log_level: str = "INFO"
+    # "text" for people, "json" (one object per line) for log collectors: see logs.py.
+    log_format: str = "text"
     # Largest request body accepted, in bytes; larger ones get 413.
     max_content_length: int = 64 * 1024
     # Seconds a request may wait for the database before it gets a 503.
@@ -79,7 +93,8 @@ class Settings:
             data_dir=data_dir,
             # Without a key each process makes its own: fine for this API, which keeps no sessions.
             secret_key=read_setting(environ, "SECRET_KEY") or secrets.token_hex(32),
-            log_level=environ.get("LOG_LEVEL", "INFO").upper(),
+            log_level=read_choice(environ, "LOG_LEVEL", "INFO", LEVELS),
+            log_format=read_choice(environ, "LOG_FORMAT", "text", FORMATS),
             max_content_length=read_int(environ, "MAX_CONTENT_LENGTH", 64 * 1024),
             db_timeout=read_int(environ, "DB_TIMEOUT", 5),
         )

@@ -1,5 +1,7 @@
 """The database engine and one session per request."""
 
+from typing import Any
+
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,7 +15,7 @@ def make_engine(settings: Settings) -> Engine:
         engine = create_engine(url, connect_args={"timeout": settings.db_timeout})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):
+        def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
             # WAL lets the gunicorn workers read while one of them writes.
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -41,7 +43,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.extensions["db_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
 
     @app.teardown_appcontext
-    def _close_session(_error):
+    def _close_session(_error: BaseException | None) -> None:
         session = g.pop("db_session", None)
         if session is not None:
             session.close()
@@ -50,5 +52,7 @@ def init_app(app: Flask, settings: Settings) -> None:
 def get_session() -> Session:
     """The session of the current request, opened on first use and closed when the request ends."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["db_sessionmaker"]()
-    return g.db_session
+        factory: sessionmaker[Session] = current_app.extensions["db_sessionmaker"]
+        g.db_session = factory()
+    session: Session = g.db_session
+    return session

@@ -1,6 +1,6 @@
 """Probes: /healthz says the process answers, /readyz that it can reach the database."""
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -8,12 +8,12 @@ bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
-def healthz():
+def healthz() -> Response:
     return jsonify(status="ok")
 
 
 @bp.get("/readyz")
-def readyz():
+def readyz() -> Response | tuple[Response, int]:
     try:
         with current_app.extensions["db_engine"].connect() as connection:
             connection.execute(text("SELECT 1"))

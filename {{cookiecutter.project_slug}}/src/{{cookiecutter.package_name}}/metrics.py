@@ -29,10 +29,10 @@ bp = Blueprint("metrics", __name__)
 
 
 @bp.get("/metrics")
-def metrics():
+def metrics() -> Response:
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # untyped __init__
     else:
         registry = REGISTRY
     return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
@@ -40,11 +40,11 @@ def metrics():
 
 def init_app(app: Flask) -> None:
     @app.before_request
-    def _start_timer():
+    def _start_timer() -> None:
         g.request_started = time.perf_counter()
 
     @app.after_request
-    def _record(response):
+    def _record(response: Response) -> Response:
         # The route pattern (/api/items/<int:item_id>), never the raw path: one series per route.
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
         REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()

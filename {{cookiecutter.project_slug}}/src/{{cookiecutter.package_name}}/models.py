@@ -26,7 +26,7 @@ class Item(Base):
         index=True,
     )
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         created_at = self.created_at
         if created_at.tzinfo is None:  # SQLite keeps no time zone; the value was written in UTC
             created_at = created_at.replace(tzinfo=UTC)

@@ -10,7 +10,7 @@ target_metadata = Base.metadata
 
 
 def run_migrations() -> None:
-    # `python -m {{ cookiecutter.package_name }} migrate` passes its settings; the alembic CLI reads the environment.
+    # The app's migrate command passes its settings; the alembic CLI reads the environment.
     settings = context.config.attributes.get("settings") or Settings.from_env()
     if context.is_offline_mode():
         context.configure(

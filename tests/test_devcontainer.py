@@ -1,0 +1,158 @@
+"""The dev container (.devcontainer/): statically for one combination of each base image and database
+(the only answers its files and the Dockerfile's dev stage change with); for real, with the Dev
+Containers CLI (tests/node/) against the Docker Engine, for the default answers.
+"""
+
+import json
+import os
+import re
+import shutil
+import uuid
+
+import pytest
+
+from .support.bake import bake_with
+from .support.combinations import combination_id, one_per
+from .support.docker import docker, dockerfile_instructions, external_images, provide, require_docker
+from .support.node import devcontainer_cli
+from .support.postgres import free_port
+from .support.process import run, tool
+
+COMPOSE_FILES = ["compose.yaml", "compose.override.yaml", ".devcontainer/compose.yaml"]
+EXTENSIONS = {"ms-python.python", "charliermarsh.ruff", "ms-azuretools.vscode-docker"}
+
+
+@pytest.fixture(
+    scope="module", params=one_per(lambda answers: (answers["base_image"], answers["database"])), ids=combination_id
+)
+def project(request, cookies_session):
+    return bake_with(cookies_session, request.param), request.param
+
+
+def devcontainer_json(project):
+    return json.loads((project / ".devcontainer/devcontainer.json").read_text())
+
+
+def compose_config(project, *files):
+    args = [arg for name in files for arg in ("--file", name)]
+    return json.loads(run(["docker", "compose", *args, "config", "--format", "json"], cwd=project).stdout)
+
+
+def test_devcontainer_json_opens_the_dev_service_of_the_stack(project):
+    path, _ = project
+    config = devcontainer_json(path)
+    # Its compose files, relative to .devcontainer/: the stack's two, then the dev service's own.
+    assert [str((path / ".devcontainer" / f).resolve().relative_to(path)) for f in config["dockerComposeFile"]] == (
+        COMPOSE_FILES
+    )
+    assert config["service"] == "dev" and config["runServices"][0] == "dev"
+    assert "features" not in config  # they download from registries
+    assert config["updateRemoteUserUID"] is False  # the image has your ids already (APP_UID/APP_GID)
+    vscode = config["customizations"]["vscode"]
+    assert set(vscode["extensions"]) == EXTENSIONS
+    # The interpreter of the image's virtualenv, where the Dockerfile puts it.
+    assert "VIRTUAL_ENV=/opt/venv" in (path / "Dockerfile").read_text()
+    assert vscode["settings"]["python.defaultInterpreterPath"] == "/opt/venv/bin/python"
+
+
+def test_dev_service_mounts_the_project_where_the_editor_opens_it(project):
+    path, answers = project
+    require_docker()
+    config = devcontainer_json(path)
+    merged = compose_config(path, *COMPOSE_FILES)
+    dev = merged["services"]["dev"]
+    (mount,) = [v for v in dev["volumes"] if v["type"] == "bind"]
+    assert mount["source"] == str(path) and mount["target"] == config["workspaceFolder"]
+    assert not mount.get("read_only")
+    assert dev["build"]["target"] == "dev" and set(dev["build"]["args"]) == {"APP_UID", "APP_GID"}
+    assert dev["cap_drop"] == ["ALL"] and "user" not in dev  # the image's USER: your ids
+    assert set(config["runServices"]) <= set(merged["services"])
+    for port in config["forwardPorts"]:
+        service, _, number = port.partition(":")
+        assert int(number) in {p["target"] for p in merged["services"][service]["ports"]}
+    if answers["database"] == "postgresql":
+        assert dev["depends_on"]["db"]["condition"] == "service_healthy"
+        assert dev["environment"]["TEST_POSTGRES_DB"] != dev["environment"]["POSTGRES_DB"]
+        assert {s["source"] for s in dev["secrets"]} == {"db_password"}
+    else:
+        assert "db" not in merged["services"] and "TEST_POSTGRES_DB" not in dev.get("environment", {})
+
+
+def test_dev_file_leaves_the_production_services_as_they_are(project):
+    path, _ = project
+    require_docker()
+    without = compose_config(path, *COMPOSE_FILES[:2])
+    with_dev = compose_config(path, *COMPOSE_FILES)
+    assert with_dev["services"].pop("dev")
+    assert with_dev["services"] == without["services"]
+
+
+def test_dev_file_matches_the_compose_schema(project):
+    path, _ = project
+    run([tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", ".devcontainer/compose.yaml"], cwd=path)
+
+
+def test_dockerfile_dev_stage_has_git_your_user_and_no_code(project):
+    path, _ = project
+    lines, _ = dockerfile_instructions(path / "Dockerfile")
+    froms = [i for i, line in enumerate(lines) if line.startswith("FROM ")]
+    start = next(i for i in froms if lines[i].endswith(" AS dev"))
+    stage = lines[start : min([i for i in froms if i > start] + [len(lines)])]
+    assert lines[froms[-1]].endswith(" AS final"), "the final stage must stay the last one"
+    assert any(re.search(r"\b(apt-get install|apk add)\b[^&]* git\b", line) for line in stage), stage
+    assert "USER ${APP_UID}:${APP_GID}" in stage and "WORKDIR /workspace" in stage
+    assert not any(line.startswith("COPY ") for line in stage)
+
+
+def test_devcontainer_cli_reads_the_configuration(project):
+    path, _ = project
+    require_docker()
+    out = run([devcontainer_cli(), "read-configuration", "--workspace-folder", path], timeout=120).stdout
+    read = json.loads(out.strip().splitlines()[-1])["configuration"]
+    assert read["service"] == "dev" and read["workspaceFolder"] == "/workspace"
+
+
+DEV_UID = 12345
+VERSION = "0.1.0"  # the default answer
+
+
+@pytest.mark.docker
+def test_devcontainer_up_runs_the_tests_on_the_stacks_postgresql_and_files_are_the_developers(cookies_session):
+    """`devcontainer up`, then `devcontainer exec pytest` on the stack's PostgreSQL; a file created
+    inside belongs to the developer (APP_UID in .env, here 12345, as `make setup` writes your ids)."""
+    require_docker()
+    cli = devcontainer_cli()
+    project = bake_with(cookies_session, {"project_slug": f"devcontainer-{uuid.uuid4().hex[:6]}"})
+    # The developer: owns the project folder, and .env has their ids.
+    env_file = project / ".env"
+    env_file.write_text(re.sub(r"(?m)^APP_(UID|GID)=.*$", lambda m: f"APP_{m[1]}={DEV_UID}", env_file.read_text()))
+    shutil.chown(project, DEV_UID, DEV_UID)
+    for path in project.rglob("*"):
+        os.chown(path, DEV_UID, DEV_UID, follow_symlinks=False)
+    provide("provide", *external_images(project, ["db"]))
+    name = f"pde-dc-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "COMPOSE_PROJECT_NAME": name, "APP_PORT": str(free_port())}
+    workspace = ["--workspace-folder", str(project), "--docker-path", "docker"]
+    compose = ["docker", "compose", "--project-name", name, *(arg for f in COMPOSE_FILES for arg in ("--file", f))]
+    try:
+        up = run([cli, "up", *workspace], env=env, timeout=900)
+        outcome = json.loads(up.stdout.strip().splitlines()[-1])
+        assert outcome["outcome"] == "success" and outcome["composeProjectName"] == name, up.stdout
+
+        tests = run([cli, "exec", *workspace, "pytest", "-q"], env=env, timeout=600)
+        assert " passed" in tests.stdout and " failed" not in tests.stdout, tests.stdout
+        # They ran on the stack's PostgreSQL, in a database of their own, migrated by them.
+        psql = 'psql --username="$POSTGRES_USER" --dbname="${POSTGRES_DB}_test" -Atc "$0"'
+        query = "SELECT version_num FROM alembic_version"
+        migrated = run([*compose, "exec", "-T", "db", "sh", "-c", psql, query], cwd=project, env=env)
+        assert migrated.stdout.strip(), "the tests did not migrate the test database"
+
+        who = run([cli, "exec", *workspace, "sh", "-c", "id -u; touch made-inside; git --version"], env=env).stdout
+        assert str(DEV_UID) in who.split() and "git version" in who
+        made = project / "made-inside"
+        assert (made.stat().st_uid, made.stat().st_gid) == (DEV_UID, DEV_UID)
+    finally:
+        run([*compose, "down", "--volumes", "--timeout", "5"], cwd=project, env=env, check=False)
+        images = [f"{project.name}-dev:{VERSION}", f"{project.name}-app:{VERSION}-dev"]
+        docker("image", "rm", "--force", *images, check=False)
+    assert docker("ps", "--all", "--quiet", "--filter", f"label=com.docker.compose.project={name}").stdout == ""

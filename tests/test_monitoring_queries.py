@@ -1,0 +1,203 @@
+"""Layer 4: what Grafana and Prometheus would run, run for real on the stack.
+
+Grafana cannot run on the CI machines (no image), so the stack runs without it and the tests send
+its queries themselves: every SQL query of the provisioned dashboards to PostgreSQL as the read-only
+`reporting` role (the datasource's login), with Grafana's macros expanded (tests/support/grafana.py);
+every PromQL expression of the dashboards and of the alert rules to Prometheus. promtool checks the
+configuration and the rules.
+
+The Prometheus stand-in is Debian's 2.x, the project pins 3.x. None of the expressions here use what
+changed in 3.0 (left-open range selectors, `.` matching newlines in regexes, `le`/`quantile` label
+values normalised to floats, holt_winters renamed, UTF-8 names), so they mean the same in both.
+"""
+
+import csv
+import io
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+import pytest
+
+from .support.bake import bake_with
+from .support.combinations import DEFAULTS
+from .support.docker import require_docker, running_stack
+from .support.grafana import Query, alert_queries, dashboard_queries, expand_promql, expand_sql, resolve
+from .support.process import skip_or_fail, wait_for
+from .support.web import http
+
+ANSWERS = {**DEFAULTS, "monitoring": "prometheus-grafana", "database": "postgresql"}
+# Everything but grafana (no stand-in image): the app, and what it depends on, and its monitoring.
+SERVICES = ("app", "prometheus", "postgres-exporter")
+ITEMS = 5
+
+# What each query should return once the app has answered some requests and stored ITEMS items.
+# A new panel or rule is refused until it is given a line here.
+ROWS = "rows"  # SQL: at least one row
+DATA = "data"  # PromQL: a non-empty result
+QUIET = "quiet"  # an alert rule's expression: empty on a healthy stack, i.e. the alert does not fire
+EXPECTED = {
+    "data-report / Items in total / A": ROWS,
+    "data-report / Created in the selected range / A": ROWS,
+    "data-report / Items created per day / A": ROWS,
+    "data-report / Latest items / A": ROWS,
+    "service / App instances up / A": DATA,
+    "service / Database up / A": DATA,
+    "service / Request rate / A": DATA,
+    # 0 while nothing fails: a panel that says "No data" on a healthy service hides the answer.
+    "service / Error rate (5xx share) / A": DATA,
+    "service / Latency percentiles / A": DATA,
+    "service / Latency percentiles / B": DATA,
+    "service / Latency percentiles / C": DATA,
+    "alerts.yml / AppDown": QUIET,
+    "alerts.yml / HighErrorRate": QUIET,
+    "alerts.yml / SlowRequests": QUIET,
+    "alerts.yml / DatabaseDown": QUIET,
+}
+
+
+@pytest.fixture(scope="module")
+def stack(cookies_session):
+    """The production stack without grafana, with ITEMS items created and a few requests answered."""
+    require_docker()
+    project = bake_with(cookies_session, {**ANSWERS, "project_slug": "stack-monitoring-queries"})
+    with running_stack(project, ANSWERS, production=True, services=SERVICES) as (stack, _):
+        api = f"{stack.url('APP_PORT')}/api/items"
+        assert [http("POST", api, {"name": f"reported {n}"})[0] for n in range(ITEMS)] == [201] * ITEMS
+        assert http("GET", f"{api}?per_page=10")[0] == 200
+        assert http("GET", f"{api}/999999")[0] == 404
+        yield stack
+
+
+def queries(project, kind) -> list[Query]:
+    """The project's queries of one kind, once EXPECTED has a line for each query and no other."""
+    found = dashboard_queries(project) + alert_queries(project)
+    names = {q.name for q in found}
+    assert names <= set(EXPECTED), f"give these queries a line in EXPECTED: {sorted(names - set(EXPECTED))}"
+    assert set(EXPECTED) <= names, f"EXPECTED names queries that are gone: {sorted(set(EXPECTED) - names)}"
+    return [q for q in found if q.kind == kind]
+
+
+def reporting_psql(stack, sql: str) -> tuple[list[str], list[list[str]]]:
+    """(header, rows) of sql run as `reporting`, logged in with its password over TCP, as Grafana does."""
+    password = (stack.project / "secrets/db_reporting_password.txt").read_text().strip()
+    script = (
+        'psql --host=127.0.0.1 --username=reporting --dbname="$POSTGRES_DB" '
+        '--no-psqlrc -v ON_ERROR_STOP=1 --csv -c "$0"'
+    )
+    result = stack.compose("exec", "-T", "-e", f"PGPASSWORD={password}", "db", "sh", "-c", script, sql, check=False)
+    assert result.returncode == 0 and not result.stderr.strip(), f"{sql}\n{result.stderr}"
+    header, *rows = csv.reader(io.StringIO(result.stdout))
+    return header, rows
+
+
+def prometheus_query(stack, expr: str, over: tuple[datetime, datetime] | None = None) -> list:
+    """The result of an instant query, or of a range query over (start, end) as a dashboard panel sends it.
+
+    A query Prometheus refuses fails the test.
+    """
+    if over:
+        params = {"query": expr, "start": over[0].timestamp(), "end": over[1].timestamp(), "step": 15}
+        path = f"query_range?{urlencode(params)}"
+    else:
+        path = f"query?{urlencode({'query': expr})}"
+    status, body = http("GET", f"{stack.url('PROMETHEUS_PORT')}/api/v1/{path}")
+    assert status == 200 and body["status"] == "success", f"{expr}\n{body}"
+    return body["data"]["result"]
+
+
+def test_the_expander_knows_grafanas_macros_and_refuses_others():
+    now = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
+    query = Query("q", "grafana-postgresql-datasource", "", time_range=("now-1d", "now"))
+    sql = "SELECT $__timeGroupAlias(t, $__interval), count(*) FROM x WHERE $__timeFilter(t) GROUP BY 1"
+    assert expand_sql(replace(query, text=sql), now) == (
+        'SELECT floor(extract(epoch from t)/60)*60 AS "time", count(*) FROM x'
+        " WHERE t BETWEEN '2026-01-30T12:00:00Z' AND '2026-01-31T12:00:00Z' GROUP BY 1"
+    )
+    with pytest.raises(AssertionError, match="does not know the macro"):
+        expand_sql(replace(query, text="SELECT $__timeShiftedFilter(t)"), now)
+    promql = Query("p", "prometheus", "rate(x[$__rate_interval]) + $__range_unknown", time_range=("now-1h", "now"))
+    with pytest.raises(AssertionError, match="left unexpanded"):
+        expand_promql(promql, now)
+
+
+@pytest.mark.docker
+def test_every_dashboard_sql_query_runs_as_the_reporting_role(stack, figures):
+    header, rows = reporting_psql(stack, "SELECT current_user, current_setting('transaction_read_only')")
+    assert rows == [["reporting", "on"]]
+    sql_queries = queries(stack.project, "grafana-postgresql-datasource")
+    assert sql_queries, "the dashboards have no SQL query"
+    # The macros give whole seconds, as Grafana's do: "now" a second later, so that the items the
+    # fixture has just created (maybe in this very second) are inside the dashboards' time range.
+    now = datetime.now(UTC) + timedelta(seconds=1)
+    with_rows = 0
+    for query in sql_queries:
+        header, rows = reporting_psql(stack, expand_sql(query, now))
+        if query.format == "time_series":
+            # Grafana's time series format needs a column named time, the others numbers.
+            assert "time" in header, f"{query.name}: no time column in {header}"
+            assert all(float(v) >= 0 for row in rows for k, v in zip(header, row, strict=True) if k != "time")
+        if EXPECTED[query.name] == ROWS:
+            assert rows, f"{query.name} returned no row"
+        with_rows += bool(rows)
+    figures["dashboard SQL queries run as reporting / with rows"] = f"{len(sql_queries)} / {with_rows}"
+
+
+@pytest.mark.docker
+def test_every_promql_expression_evaluates_and_has_data_after_traffic(stack, figures):
+    promql = {q.name: expand_promql(q, datetime.now(UTC)) for q in queries(stack.project, "prometheus")}
+    expected = {name: EXPECTED[name] for name in promql}
+    assert DATA in expected.values() and QUIET in expected.values()
+
+    def results():
+        return {name: prometheus_query(stack, expr) for name, expr in promql.items()}
+
+    # rate() needs two scrapes (every 15 s) after the app target is found: wait up to a few of them.
+    def all_data():
+        found = results()
+        return found if all(found[name] for name, want in expected.items() if want == DATA) else None
+
+    found = wait_for(all_data, timeout=90, every=3) or results()
+    empty = [name for name, want in expected.items() if want == DATA and not found[name]]
+    assert not empty, f"no data from: {empty}"
+    firing = {name: found[name] for name, want in expected.items() if want == QUIET and found[name]}
+    assert not firing, f"alert expressions not empty on a healthy stack: {firing}"
+    with_data = sum(bool(result) for result in found.values())
+    # The panels' own request: a range query over the dashboard's time range.
+    for query in dashboard_queries(stack.project):
+        if query.kind == "prometheus":
+            assert prometheus_query(stack, promql[query.name], over=resolve(query.time_range, datetime.now(UTC)))
+    figures["PromQL expressions run (dashboards + alert rules) / with data"] = f"{len(promql)} / {with_data}"
+
+
+@pytest.mark.docker
+def test_prometheus_loaded_and_evaluates_every_alert_rule(stack):
+    names = {q.name.split(" / ")[1] for q in alert_queries(stack.project)}
+
+    def evaluated_rules():
+        status, body = http("GET", f"{stack.url('PROMETHEUS_PORT')}/api/v1/rules")
+        assert status == 200 and body["status"] == "success", body
+        rules = {rule["name"]: rule for group in body["data"]["groups"] for rule in group["rules"]}
+        # Until the first evaluation (every 15 s) lastEvaluation is the zero time.
+        return rules if all(not r["lastEvaluation"].startswith("0001") for r in rules.values()) else None
+
+    rules = wait_for(evaluated_rules, timeout=60, every=2)
+    assert rules and set(rules) == names, f"loaded {rules and set(rules)}, the rule files have {names}"
+    for name, rule in rules.items():
+        assert rule["health"] == "ok" and not rule.get("lastError"), rule
+        assert rule["state"] == "inactive", f"{name} is {rule['state']} on a healthy stack"
+
+
+@pytest.mark.docker
+def test_promtool_accepts_the_configuration_and_the_rules(stack, figures):
+    outputs = []
+    for check in (["config", "/etc/prometheus/prometheus.yml"], ["rules", "/etc/prometheus/alerts.yml"]):
+        result = stack.compose("exec", "-T", "prometheus", "promtool", "check", *check, check=False)
+        if result.returncode != 0 and "executable file not found" in result.stdout + result.stderr:
+            skip_or_fail("REQUIRE_DOCKER", "the prometheus image has no promtool")
+        assert result.returncode == 0, result.stdout + result.stderr
+        outputs.append(result.stdout + result.stderr)
+    rules = len(alert_queries(stack.project))
+    assert f"SUCCESS: {rules} rules found" in outputs[1], outputs[1]
+    version = stack.compose("exec", "-T", "prometheus", "promtool", "--version").stdout.split("\n")[0]
+    figures["promtool check config + check rules"] = f"SUCCESS, {rules} rules ({version.strip()})"

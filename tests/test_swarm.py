@@ -1,0 +1,330 @@
+"""Past one machine: the generated stack on Docker Swarm (compose.swarm.yaml, `make deploy`).
+
+Statically, for every supported set of services (database x monitoring): the file `make deploy`
+gives `docker stack deploy` is accepted by `docker stack config`. For real, with the default
+answers, on a single-node swarm on this engine: the tests run in file order on one deployment
+(deploy, scale, rolling update under load, a failing update that Swarm rolls back, undeploy and
+deploy again), then remove all of it. Only the commands the README documents are used: make
+registry, push, deploy, scale, undeploy.
+"""
+
+import json
+import os
+import shutil
+import threading
+import time
+import urllib.parse
+import uuid
+
+import pytest
+import yaml
+
+from .support.bake import bake_with
+from .support.combinations import SUPPORTED, combination_id
+from .support.docker import docker, external_images, inspect, provide, require_docker
+from .support.postgres import free_port
+from .support.process import run, skip_or_fail, wait_for
+from .support.web import http, http_exchange
+
+
+def stack_file(project, env):
+    """The stack file `make deploy` would deploy (`make stack-file`), as `docker stack config` reads it."""
+    rendered = run(["python3", "scripts/swarm.py", "stack-file", "static-test"], cwd=project, env=env).stdout
+    return yaml.safe_load(run(["docker", "stack", "config", "--compose-file", "-"], input=rendered).stdout)
+
+
+# One supported combination for each (database, monitoring): python_version and base_image change
+# only the Dockerfile, never the stack file.
+STACK_VARIANTS = list({(a["database"], a["monitoring"]): a for a in SUPPORTED}.values())
+
+
+@pytest.mark.parametrize("answers", STACK_VARIANTS, ids=map(combination_id, STACK_VARIANTS))
+def test_stack_file_is_accepted_by_docker_stack(cookies, answers):
+    """`docker stack config` takes the file (no daemon needed); it keeps what Swarm supports of compose.yaml."""
+    if not shutil.which("docker"):
+        skip_or_fail("REQUIRE_DOCKER", "no docker command")
+    project = bake_with(cookies, answers)
+    with (project / ".env").open("a") as env_file:  # a .env setting reaches the stack
+        env_file.write("LOG_LEVEL=WARNING\nREGISTRY=registry.example.com/team\n")
+    config = stack_file(project, env=None)
+    services = config["services"]
+    app, migrate, proxy = services["app"], services["migrate"], services["proxy"]
+
+    assert app["image"].startswith("registry.example.com/team/")
+    assert app["environment"]["LOG_LEVEL"] == "WARNING"
+    assert app["deploy"]["replicas"] == 2
+    assert app["deploy"]["update_config"]["order"] == "start-first"
+    assert app["deploy"]["update_config"]["failure_action"] == "rollback"
+    assert migrate["deploy"]["mode"] == "replicated-job"
+    assert proxy["deploy"]["mode"] == "global"
+    assert [port["mode"] for port in proxy["ports"]] == ["host"]
+    for name, service in services.items():
+        # No virtual IP (needs IPVS), no port on the routing mesh, no bind mount a node lacks.
+        assert name == "migrate" or service["deploy"]["endpoint_mode"] == "dnsrr", name
+        assert name == "proxy" or "ports" not in service, name
+        assert all(mount["type"] != "bind" for mount in service.get("volumes", [])), name
+        # compose.yaml's hardening, kept where Swarm has it.
+        assert service["read_only"] is True and service["cap_drop"] == ["ALL"], name
+        assert service["deploy"]["resources"]["limits"]["memory"], name
+    if answers["database"] == "postgresql":
+        assert services["db"]["deploy"]["placement"]["constraints"] == [f"node.labels.{project.name}.db == true"]
+        assert services["db"]["deploy"]["update_config"]["order"] == "stop-first"
+    assert ("prometheus" in services) == (answers["monitoring"] != "none")
+
+
+# ---------------------------------------------------------------- a real single-node swarm
+
+APP_VERSION = "0.1.0"  # the template's default version
+NEW_VERSION = "0.1.1"
+BROKEN_VERSION = "0.1.2-broken"
+
+
+class Swarm:
+    """A baked project deployed as stack `name` with `make`, its registry and proxy on free ports."""
+
+    def __init__(self, project):
+        self.project = project
+        self.name = f"pde-swarm-{uuid.uuid4().hex[:8]}"
+        self.registry = f"127.0.0.1:{free_port()}"
+        self.proxy = f"http://127.0.0.1:{free_port()}"
+        port = self.proxy.rsplit(":", 1)[1]
+        self.env = {"STACK": self.name, "REGISTRY": self.registry, "PROXY_PORT": port, "APP_VERSION": APP_VERSION}
+        self.repository = f"{self.registry}/{project.name}-app"
+
+    def make(self, *args, timeout=600, check=True):
+        return run(["make", *args], cwd=self.project, env={**os.environ, **self.env}, timeout=timeout, check=check)
+
+    def service(self, name):
+        return inspect("service", f"{self.name}_{name}")
+
+    def running(self, name):
+        """The running containers of a service: name -> State."""
+        ids = docker("ps", "--quiet", "--filter", f"label=com.docker.swarm.service.name={self.name}_{name}").stdout
+        return {c["Name"]: c for c in (inspect("container", i) for i in ids.split())}
+
+    def healthy(self, name, count):
+        containers = self.running(name).values()
+        return len(containers) == count and all(c["State"]["Health"]["Status"] == "healthy" for c in containers)
+
+    def prometheus(self, query):
+        """A PromQL query, asked inside the prometheus container (it is not published on a swarm)."""
+        (container,) = self.running("prometheus")
+        url = "http://127.0.0.1:9090/api/v1/query?" + urllib.parse.urlencode({"query": query})
+        out = docker("exec", container.lstrip("/"), "wget", "-qO-", url).stdout
+        return json.loads(out)["data"]["result"]
+
+    def leftovers(self):
+        """What the stack and its registry left on the engine, by kind."""
+        label = f"label=com.docker.stack.namespace={self.name}"
+        found = {
+            kind: docker(kind, "ls", "--quiet", "--filter", label).stdout.split()
+            for kind in ("service", "secret", "config", "network", "volume")
+        }
+        found["service"] += docker("service", "ls", "--quiet", "--filter", f"name={self.name}-registry").stdout.split()
+        found["volume"] += docker("volume", "ls", "--quiet", "--filter", f"name={self.name}").stdout.split()
+        found["container"] = docker("ps", "-a", "--quiet", "--filter", label).stdout.split()
+        images = docker("image", "ls", "--digests", "--format", "{{.Repository}} {{.Tag}} {{.Digest}}").stdout
+        found["image"] = [
+            f"{repo}:{tag}" if tag != "<none>" else f"{repo}@{digest}"
+            for repo, tag, digest in (line.split() for line in images.splitlines())
+            if repo == self.repository
+        ]
+        return {kind: items for kind, items in found.items() if items}
+
+    def remove(self):
+        """Remove the stack, its registry, volumes and images; leave a swarm this test started."""
+        docker("stack", "rm", "--detach=false", self.name, check=False, timeout=300)
+        docker("service", "rm", f"{self.name}-registry", check=False)
+        # Task containers go after their services, volumes only after their containers.
+        label = f"label=com.docker.stack.namespace={self.name}"
+        wait_for(lambda: not docker("ps", "-a", "--quiet", "--filter", label).stdout.strip(), 120)
+        wait_for(lambda: not self.leftovers().get("network"), 60)
+        for kind, items in self.leftovers().items():
+            if kind in ("secret", "config", "volume"):
+                docker(kind, "rm", *items, check=False)
+            elif kind == "image":
+                docker("image", "rm", *items, check=False)
+
+
+class Client:
+    """Sends requests through the proxy without pause, in a thread: a write, then reading it back."""
+
+    def __init__(self, url):
+        self.url = f"{url}/api/items"
+        self.sent, self.failures, self.acknowledged = 0, [], []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+
+    def loop(self):
+        while not self.stop.is_set():
+            self.request("POST", self.url, {"name": f"load-{self.sent}"}, 201)
+            if self.acknowledged:
+                self.request("GET", f"{self.url}/{self.acknowledged[-1]}", None, 200)
+
+    def request(self, method, url, body, expected):
+        self.sent += 1
+        try:
+            status, answer = http(method, url, body, timeout=15)
+        except OSError as error:
+            self.failures.append(f"{method} {url}: {error!r}")
+            return
+        if status != expected:
+            self.failures.append(f"{method} {url}: {status} {answer}")
+        elif method == "POST":
+            self.acknowledged.append(answer["id"])
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(30)
+
+
+@pytest.fixture(scope="module")
+def swarm(cookies_session, figures):
+    require_docker()
+    project = bake_with(cookies_session, {"project_slug": "swarm-test"})
+    overlay = yaml.safe_load((project / "compose.swarm.yaml").read_text())
+    provide("provide", *external_images(project), overlay["services"]["proxy"]["image"], "registry:2")
+    started_swarm = docker("info", "--format", "{{.Swarm.LocalNodeState}}").stdout.strip() != "active"
+    if started_swarm:
+        docker("swarm", "init", "--advertise-addr", "127.0.0.1")
+    deployment = Swarm(project)
+    try:
+        deployment.make("registry", timeout=300)
+        deployment.make("push", timeout=1200)
+        started = time.monotonic()
+        deployment.make("deploy")
+        figures["swarm: make deploy to all services converged"] = f"{time.monotonic() - started:.1f} s"
+        yield deployment
+    finally:
+        deployment.remove()
+        if started_swarm:
+            docker("swarm", "leave", "--force", check=False)
+
+
+def api_round_trip(swarm, name):
+    status, item = http("POST", f"{swarm.proxy}/api/items", {"name": name})
+    assert status == 201, item
+    status, read = http("GET", f"{swarm.proxy}/api/items/{item['id']}")
+    assert (status, read["name"]) == (200, name)
+    return item
+
+
+def served_by(swarm, requests):
+    """The app tasks (address:port) that answered requests to /readyz through the proxy."""
+    tasks = set()
+    for _ in range(requests):
+        status, headers, _answer = http_exchange("GET", f"{swarm.proxy}/readyz")
+        assert status == 200
+        tasks.add(headers["X-Served-By"])
+    return tasks
+
+
+def app_targets_up(swarm):
+    """The "App instances up" figure of the Grafana dashboard: sum(up{job="app"}), from Prometheus."""
+    result = swarm.prometheus('sum(up{job="app"})')
+    return int(result[0]["value"][1]) if result else 0
+
+
+@pytest.mark.docker
+def test_deploy_runs_replicas_healthy_behind_the_proxy(swarm):
+    assert swarm.service("app")["Spec"]["Mode"]["Replicated"]["Replicas"] == 2
+    services = ["app", "db", "prometheus", "postgres-exporter", "proxy"]
+    counts = {"app": 2}
+    assert wait_for(lambda: all(swarm.healthy(name, counts.get(name, 1)) for name in services), 120), {
+        name: [c["State"].get("Health", {}).get("Status") for c in swarm.running(name).values()] for name in services
+    }
+    # The migrations ran once, as a job, and finished.
+    tasks = docker("service", "ps", "--format", "{{.CurrentState}}", f"{swarm.name}_migrate").stdout.splitlines()
+    assert len(tasks) == 1 and tasks[0].startswith("Complete"), tasks
+    api_round_trip(swarm, "through the proxy")
+
+
+@pytest.mark.docker
+def test_scale_spreads_requests_and_prometheus_finds_every_replica(swarm, figures):
+    swarm.make("scale", "N=3")
+    assert wait_for(lambda: swarm.healthy("app", 3), 90)
+    # nginx asks Docker's DNS again every second: the new task gets requests within a few.
+    tasks = served_by(swarm, 30)
+    assert wait_for(lambda: len(tasks.update(served_by(swarm, 10)) or tasks) == 3, 30), tasks
+    # Prometheus finds the new task by DNS (every 10 s) and scrapes it (every 15 s).
+    assert wait_for(lambda: app_targets_up(swarm) == 3, 90), swarm.prometheus('up{job="app"}')
+    figures["swarm: app tasks answering through the proxy after make scale N=3"] = str(len(tasks))
+
+
+@pytest.mark.docker
+def test_rolling_update_loses_no_request(swarm, figures):
+    swarm.env.update(APP_VERSION=NEW_VERSION, APP_REPLICAS="3")
+    swarm.make("push", timeout=600)
+    with Client(swarm.proxy) as client:
+        time.sleep(2)
+        started = time.monotonic()
+        swarm.make("deploy")
+        took = time.monotonic() - started
+        time.sleep(2)
+    images = [c["Config"]["Image"] for c in swarm.running("app").values()]
+    assert len(images) == 3 and all(image.startswith(f"{swarm.repository}:{NEW_VERSION}") for image in images)
+    assert client.sent > 50 and not client.failures, client.failures[:10]
+    missing = [i for i in client.acknowledged if http("GET", f"{swarm.proxy}/api/items/{i}")[0] != 200]
+    assert not missing, missing
+    figures["swarm: rolling update of 3 replicas (make deploy)"] = f"{took:.1f} s"
+    figures["swarm: requests during the rolling update, sent / failed"] = f"{client.sent} / {len(client.failures)}"
+    figures["swarm: writes acknowledged during the update, all present after"] = str(len(client.acknowledged))
+
+
+BROKEN_DOCKERFILE = """\
+FROM {image}
+USER root
+RUN printf 'raise SystemExit("this version fails its healthcheck on purpose")\\n' > /usr/local/bin/healthcheck.py
+USER 10001:10001
+"""
+
+
+@pytest.mark.docker
+def test_update_to_an_unhealthy_image_rolls_back_by_itself(swarm, figures):
+    broken = f"{swarm.repository}:{BROKEN_VERSION}"
+    dockerfile = BROKEN_DOCKERFILE.format(image=f"{swarm.repository}:{NEW_VERSION}")
+    run(["docker", "build", "--tag", broken, "-"], input=dockerfile, timeout=300)
+    docker("push", broken, timeout=300)
+    swarm.env.update(APP_VERSION=BROKEN_VERSION)
+    with Client(swarm.proxy) as client:
+        time.sleep(2)
+        started = time.monotonic()
+        # stack deploy waits for the services, and says that the app's update was rolled back.
+        swarm.make("deploy", check=False)
+        state = wait_for(lambda: swarm.service("app").get("UpdateStatus", {}).get("State") == "rollback_completed", 180)
+        took = time.monotonic() - started
+        time.sleep(2)
+    swarm.env.update(APP_VERSION=NEW_VERSION)
+    assert state, swarm.service("app").get("UpdateStatus")
+    image = swarm.service("app")["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"]
+    assert image.startswith(f"{swarm.repository}:{NEW_VERSION}"), image
+    assert wait_for(lambda: swarm.healthy("app", 3), 60)
+    assert all(
+        c["Config"]["Image"].startswith(f"{swarm.repository}:{NEW_VERSION}") for c in swarm.running("app").values()
+    )
+    assert client.sent > 50 and not client.failures, client.failures[:10]
+    figures["swarm: update to an unhealthy image, rolled back after"] = f"{took:.1f} s"
+    figures["swarm: requests during the failed update and rollback, sent / failed"] = (
+        f"{client.sent} / {len(client.failures)}"
+    )
+
+
+@pytest.mark.docker
+def test_data_survives_undeploy_and_deploy(swarm):
+    items = [api_round_trip(swarm, f"kept-{n}") for n in range(3)]
+    swarm.make("undeploy", timeout=300)
+    assert not docker("service", "ls", "--quiet", "--filter", f"label=com.docker.stack.namespace={swarm.name}").stdout
+    swarm.make("deploy")
+    for item in items:
+        status, read = http("GET", f"{swarm.proxy}/api/items/{item['id']}")
+        assert (status, read) == (200, item)
+
+
+@pytest.mark.docker
+def test_removing_the_deployment_leaves_nothing(swarm):
+    swarm.remove()
+    assert swarm.leftovers() == {}

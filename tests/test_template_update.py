@@ -1,0 +1,168 @@
+"""Template updates with cruft, for real: a project records the template commit it came from and its
+answers (.cruft.json), and `cruft update` brings in a later commit of the template without touching
+.env, the secrets or the data.
+
+The template is this working tree's files committed into a throwaway git repository (commit A); a
+project is made from it with `cruft create` and committed; then the template gets a commit B that
+edits one generated file.
+"""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from .support.bake import TEMPLATE
+from .support.combinations import DEFAULTS, combination_id
+from .support.process import run, tool
+
+# Git's identity from the environment, and no user or system configuration (a signing key, hooks).
+GIT_ENV = {
+    **os.environ,
+    "GIT_AUTHOR_NAME": "Template Tests",
+    "GIT_AUTHOR_EMAIL": "template-tests@example.com",
+    "GIT_COMMITTER_NAME": "Template Tests",
+    "GIT_COMMITTER_EMAIL": "template-tests@example.com",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+# The combination with every service and secret, and the one with the fewest.
+COMBINATIONS = [
+    {**DEFAULTS, "database": "postgresql", "monitoring": "prometheus-grafana"},
+    {**DEFAULTS, "database": "sqlite", "monitoring": "none"},
+]
+
+# Commit B: a line added to a generated file.
+CHANGED_FILE = "Makefile"
+CHANGE = "# Added by template commit B.\n"
+
+
+def git(*args, cwd):
+    return run(["git", *args], cwd=cwd, env=GIT_ENV).stdout.strip()
+
+
+def cruft(*args, cwd, check=True):
+    return run([tool("cruft"), *args], cwd=cwd, env=GIT_ENV, check=check, timeout=300)
+
+
+def commit_all(repo: Path, message: str) -> str:
+    git("add", "--all", cwd=repo)
+    git("commit", "--quiet", "--message", message, cwd=repo)
+    return git("rev-parse", "HEAD", cwd=repo)
+
+
+@pytest.fixture
+def template_repo(tmp_path) -> tuple[Path, str]:
+    """The template's files as git sees them (tracked and new, not ignored) committed as commit A."""
+    repo = tmp_path / "template"
+    listed = run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=TEMPLATE).stdout
+    for name in filter(None, listed.split("\0")):
+        source = TEMPLATE / name
+        if source.is_file():  # (a file deleted but not yet committed is still listed)
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, repo / name)
+    git("init", "--quiet", "--initial-branch", "main", cwd=repo)
+    return repo, commit_all(repo, "A")
+
+
+def create(template: Path, output: Path, answers: dict) -> Path:
+    """`cruft create` a project from the template repository, and commit it in a git repository of its own."""
+    cruft("create", "--no-input", "--output-dir", output, "--extra-context", json.dumps(answers), template, cwd=output)
+    project = output / "my-service"
+    git("init", "--quiet", "--initial-branch", "main", cwd=project)
+    commit_all(project, "Project made with cruft create")
+    return project
+
+
+def cruft_state(project: Path) -> dict:
+    return json.loads((project / ".cruft.json").read_text())
+
+
+def untouchables(project: Path) -> dict[str, bytes]:
+    """What setup wrote and an update must never change: .env and every secret, byte for byte."""
+    files = [project / ".env", *sorted((project / "secrets").glob("*.txt"))]
+    return {str(file.relative_to(project)): file.read_bytes() for file in files}
+
+
+def leftovers(project: Path) -> list[str]:
+    """The files a patch that did not apply leaves behind."""
+    return [str(p.relative_to(project)) for p in project.rglob("*") if p.suffix in (".rej", ".orig")]
+
+
+@pytest.mark.parametrize("answers", COMBINATIONS, ids=combination_id)
+def test_a_new_project_records_its_template_and_is_up_to_date(template_repo, tmp_path, answers):
+    template, commit_a = template_repo
+    project = create(template, tmp_path, answers)
+    state = cruft_state(project)
+    assert state["template"] == str(template) and state["commit"] == commit_a
+    assert {name: state["context"]["cookiecutter"][name] for name in answers} == answers
+    assert cruft("check", cwd=project).returncode == 0
+    # Nothing differs from the template, not even the secrets and .env that setup wrote (skipped).
+    # (Its output is the hook's: cruft renders the template to compare, and the post-gen hook runs.)
+    diff = cruft("diff", "--exit-code", cwd=project, check=False)
+    assert diff.returncode == 0 and "diff --git" not in diff.stdout, diff.stdout
+
+
+@pytest.mark.parametrize("answers", COMBINATIONS, ids=combination_id)
+def test_update_brings_the_template_change_and_keeps_answers_secrets_and_edits(template_repo, tmp_path, answers):
+    template, commit_a = template_repo
+    project = create(template, tmp_path, answers)
+    # The project's own edit, which the update must keep: a line at the end of its README.
+    with (project / "README.md").open("a") as readme:
+        readme.write("\nOur own notes.\n")
+    commit_all(project, "Our notes")
+    (project / "data").mkdir()
+    (project / "data/app.db").write_bytes(b"local data")
+    kept = {**untouchables(project), "data/app.db": b"local data"}
+    before = cruft_state(project)
+
+    with (template / "{{cookiecutter.project_slug}}" / CHANGED_FILE).open("a") as changed:
+        changed.write(CHANGE)
+    commit_b = commit_all(template, "B")
+    outdated = cruft("check", cwd=project, check=False)
+    assert outdated.returncode == 1, outdated.stdout
+
+    update = cruft("update", "--skip-apply-ask", cwd=project)
+    assert "Failed to apply" not in update.stdout + update.stderr, update.stdout + update.stderr
+
+    assert (project / CHANGED_FILE).read_text().endswith(CHANGE)
+    assert (project / "README.md").read_text().endswith("\nOur own notes.\n")
+    after = cruft_state(project)
+    assert after["commit"] == commit_b
+    same_answers = {name: value for name, value in before["context"]["cookiecutter"].items() if name != "_commit"}
+    assert {name: after["context"]["cookiecutter"][name] for name in same_answers} == same_answers
+    assert {**untouchables(project), "data/app.db": (project / "data/app.db").read_bytes()} == kept
+    assert leftovers(project) == []
+    # The update changed the one file and the record, nothing else that git sees.
+    changed = git("status", "--porcelain", "--untracked-files=all", cwd=project).splitlines()
+    assert sorted(line.split()[-1] for line in changed) == [".cruft.json", CHANGED_FILE]
+    assert cruft("check", cwd=project).returncode == 0
+
+
+def test_update_needs_a_clean_working_tree(template_repo, tmp_path):
+    """cruft refuses to apply a template change over uncommitted work (the README says: commit first)."""
+    template, _ = template_repo
+    project = create(template, tmp_path, DEFAULTS)
+    with (template / "{{cookiecutter.project_slug}}" / CHANGED_FILE).open("a") as changed:
+        changed.write(CHANGE)
+    commit_all(template, "B")
+    (project / "README.md").write_text("work in progress\n")
+    update = cruft("update", "--skip-apply-ask", cwd=project, check=False)
+    assert "unclean git project" in update.stdout + update.stderr
+    assert not (project / CHANGED_FILE).read_text().endswith(CHANGE)
+    assert cruft("check", cwd=project, check=False).returncode == 1  # still outdated
+
+
+def test_cruft_create_refuses_an_invalid_answer_like_cookiecutter(template_repo, tmp_path):
+    """The answers' checks (local_extensions.py's check_answers, through `__checked`) run under cruft too."""
+    template, _ = template_repo
+    output = tmp_path / "out"
+    output.mkdir()
+    answers = json.dumps({"project_slug": "Not A Slug"})
+    refused = cruft("create", "--no-input", "--extra-context", answers, template, cwd=output, check=False)
+    assert refused.returncode != 0
+    assert "ERROR: project_slug" in " ".join((refused.stdout + refused.stderr).split())
+    assert list(output.iterdir()) == []

@@ -1,0 +1,184 @@
+import io
+import json
+import logging
+import logging.config
+import re
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from {{ cookiecutter.package_name }} import logs
+from {{ cookiecutter.package_name }}.config import ConfigError, Settings
+
+GIVEN_ID = "client-42:a.b_c"
+GENERATED_ID = re.compile(r"[0-9a-f]{32}")
+TEXT_LINE = re.compile(
+    r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (?P<level>[A-Z]+) (?P<logger>\S+) "
+    r"\[(?P<request_id>[^\]]+)\] (?P<message>.*)"
+)
+# The `log_output` fixture: log_output(log_format) sends the log lines to the stream it returns.
+LogOutput = Callable[[str], io.StringIO]
+Line = dict[str, Any]
+
+
+@pytest.fixture
+def log_output() -> Iterator[LogOutput]:
+    """Where the app's log lines go during a test: read() returns what was written so far."""
+    stream = io.StringIO()
+
+    def use(log_format: str) -> io.StringIO:
+        logs.configure(log_format, "INFO", stream=stream)
+        return stream
+
+    yield use
+    logs.configure("text", "INFO")
+
+
+def json_lines(stream: io.StringIO) -> list[Line]:
+    """Every line written, each parsed: a line that is not one JSON object fails the test."""
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert all(isinstance(line, dict) for line in lines)
+    return lines
+
+
+def access_lines(lines: list[Line]) -> list[Line]:
+    return [line for line in lines if line["logger"] == logs.access_log.name]
+
+
+def test_json_access_line_has_every_field(client: FlaskClient, log_output: LogOutput) -> None:
+    stream = log_output("json")
+    response = client.get("/api/items?page=1", headers={"X-Request-ID": GIVEN_ID})
+    assert response.status_code == 200
+    [line] = access_lines(json_lines(stream))
+    assert line["level"] == "INFO"
+    assert datetime.fromisoformat(line["timestamp"]).utcoffset() == timedelta(0)
+    assert line["request_id"] == GIVEN_ID
+    assert (line["method"], line["path"], line["status"]) == ("GET", "/api/items", 200)
+    assert isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0
+    assert line["message"] == f"GET /api/items 200 {line['duration_ms']} ms"
+
+
+def test_text_access_line_carries_the_request_id(
+    client: FlaskClient, log_output: LogOutput
+) -> None:
+    stream = log_output("text")
+    client.post("/api/items", json={"name": "logged"}, headers={"X-Request-ID": GIVEN_ID})
+    [line] = [m for m in map(TEXT_LINE.fullmatch, stream.getvalue().splitlines()) if m]
+    assert (line["level"], line["logger"]) == ("INFO", logs.access_log.name)
+    assert line["request_id"] == GIVEN_ID
+    assert re.fullmatch(r"POST /api/items 201 \d+\.\d+ ms", line["message"])
+
+
+def test_records_outside_a_request_have_no_request_fields(log_output: LogOutput) -> None:
+    stream = log_output("json")
+    logging.getLogger("somewhere").warning("starting %s", "up")
+    [line] = json_lines(stream)
+    assert line.keys() == {"timestamp", "level", "logger", "message"}
+    assert (line["level"], line["logger"]) == ("WARNING", "somewhere")
+    assert line["message"] == "starting up"
+    logging.getLogger("somewhere").info("where from?", stack_info=True)
+    assert "test_records_outside_a_request" in json_lines(stream)[-1]["stack"]
+
+    stream = log_output("text")
+    logging.getLogger("somewhere").warning("starting")
+    text_line = TEXT_LINE.fullmatch(stream.getvalue().splitlines()[-1])
+    assert text_line and text_line["request_id"] == "-"
+
+
+def test_an_unhandled_error_is_one_json_line_with_its_traceback_and_request_id(
+    app: Flask, log_output: LogOutput
+) -> None:
+    def boom() -> str:
+        raise RuntimeError("kaput")
+
+    app.add_url_rule("/boom", view_func=boom)
+    stream = log_output("json")
+    response = app.test_client().get("/boom", headers={"X-Request-ID": GIVEN_ID})
+    assert response.status_code == 500
+    assert response.headers["X-Request-ID"] == GIVEN_ID
+    lines = json_lines(stream)
+    [error] = [line for line in lines if line["level"] == "ERROR"]
+    assert error["request_id"] == GIVEN_ID and error["path"] == "/boom"
+    assert "Traceback" in error["exception"] and "RuntimeError: kaput" in error["exception"]
+    assert access_lines(lines)[0]["status"] == 500
+
+
+def test_the_request_id_is_echoed(client: FlaskClient) -> None:
+    response = client.get("/healthz", headers={"X-Request-ID": GIVEN_ID})
+    assert response.headers["X-Request-ID"] == GIVEN_ID
+
+
+def test_a_request_id_is_made_when_there_is_none(client: FlaskClient) -> None:
+    first = client.get("/healthz").headers["X-Request-ID"]
+    second = client.get("/healthz").headers["X-Request-ID"]
+    assert GENERATED_ID.fullmatch(first) and GENERATED_ID.fullmatch(second)
+    assert first != second
+
+
+@pytest.mark.parametrize(
+    "insane",
+    ["x" * 129, "has space", "tab\there", "bell\x07", 'quote"d', "sémantique", "a/b", ""],
+    ids=["too-long", "space", "tab", "control", "quote", "non-ascii", "slash", "empty"],
+)
+def test_an_insane_request_id_is_replaced(client: FlaskClient, insane: str) -> None:
+    response = client.get("/healthz", headers={"X-Request-ID": insane})
+    assert GENERATED_ID.fullmatch(response.headers["X-Request-ID"])
+
+
+def test_the_longest_sane_request_id_is_kept(client: FlaskClient) -> None:
+    sane = "a" * 128
+    assert client.get("/healthz", headers={"X-Request-ID": sane}).headers["X-Request-ID"] == sane
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "content_type", "status"),
+    [
+        ("GET", "/no/such/path", None, None, 404),
+        ("GET", "/api/items/999999", None, None, 404),
+        ("PUT", "/api/items", None, None, 405),
+        ("POST", "/api/items", b'{"name": "' + b"x" * 70_000 + b'"}', "application/json", 413),
+        ("POST", "/api/items", b"not json", "text/plain", 415),
+        ("GET", "/api/items?page=0", None, None, 400),
+    ],
+)
+def test_error_responses_carry_the_request_id(
+    client: FlaskClient,
+    method: str,
+    path: str,
+    body: bytes | None,
+    content_type: str | None,
+    status: int,
+) -> None:
+    headers = {"X-Request-ID": GIVEN_ID, **({"Content-Type": content_type} if content_type else {})}
+    response = client.open(path, method=method, data=body, headers=headers)
+    assert response.status_code == status
+    assert response.get_json()["status"] == status
+    assert response.headers["X-Request-ID"] == GIVEN_ID
+
+
+def test_gunicorn_lines_take_the_same_format(capsys: pytest.CaptureFixture[str]) -> None:
+    logging.config.dictConfig(logs.gunicorn_config("json", "info"))
+    try:
+        logging.getLogger("gunicorn.error").info("Booting worker with pid: %s", 7)
+        logging.getLogger("gunicorn.access").info("not shown: the app logs requests itself")
+        [line] = [json.loads(text) for text in capsys.readouterr().err.splitlines()]
+        assert (line["logger"], line["message"]) == ("gunicorn.error", "Booting worker with pid: 7")
+    finally:
+        logs.configure("text", "INFO")
+
+
+def test_log_format_and_level_are_read_and_checked() -> None:
+    settings = Settings.from_env({"LOG_FORMAT": "JSON", "LOG_LEVEL": "warning"})
+    assert (settings.log_format, settings.log_level) == ("json", "WARNING")
+    settings = Settings.from_env({"LOG_FORMAT": "", "LOG_LEVEL": ""})
+    assert (settings.log_format, settings.log_level) == ("text", "INFO")
+    with pytest.raises(ConfigError, match="LOG_FORMAT='xml' must be one of: json, text"):
+        Settings.from_env({"LOG_FORMAT": "xml"})
+    with pytest.raises(ConfigError, match="LOG_LEVEL='loud' must be one of: DEBUG, INFO"):
+        Settings.from_env({"LOG_LEVEL": "loud"})
+    with pytest.raises(ValueError, match="LOG_FORMAT='xml' must be one of: json, text"):
+        logs.gunicorn_config("xml", "info")
