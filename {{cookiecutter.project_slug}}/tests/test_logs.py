@@ -62,6 +62,21 @@ def test_json_access_line_has_every_field(client: FlaskClient, log_output: LogOu
     assert line["message"] == f"GET /api/items 200 {line['duration_ms']} ms"
 
 
+def test_successful_probes_are_logged_at_debug_only(
+    client: FlaskClient, log_output: LogOutput
+) -> None:
+    stream = log_output("json")
+    assert client.get("/healthz").status_code == 200
+    assert access_lines(json_lines(stream)) == []  # INFO and above only
+    logs.access_log.setLevel(logging.DEBUG)
+    try:
+        client.get("/healthz")
+    finally:
+        logs.access_log.setLevel(logging.NOTSET)
+    [line] = access_lines(json_lines(stream))
+    assert (line["level"], line["path"], line["status"]) == ("DEBUG", "/healthz", 200)
+
+
 def test_text_access_line_carries_the_request_id(
     client: FlaskClient, log_output: LogOutput
 ) -> None:

@@ -44,6 +44,9 @@ SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 REQUEST_FIELDS = ("request_id", "method", "path", "status", "duration_ms")
 
 access_log = logging.getLogger("{{ cookiecutter.package_name }}.access")
+# The probes (the healthcheck every few seconds, Prometheus' scrapes) would drown the other access
+# lines: while they succeed, they are logged at DEBUG only (shown in development).
+PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 class RequestFilter(logging.Filter):
@@ -149,7 +152,9 @@ def init_app(app: Flask) -> None:
         response.headers[REQUEST_ID_HEADER] = g.request_id
         duration_ms = round((time.perf_counter() - g.request_log_started) * 1000, 1)
         status = response.status_code
-        access_log.info(
+        quiet = request.path in PROBE_PATHS and status < 400
+        access_log.log(
+            logging.DEBUG if quiet else logging.INFO,
             "%s %s %s %s ms",
             request.method,
             request.path,
