@@ -4,13 +4,12 @@ import os
 import re
 import signal
 import subprocess
-import time
 
 import pytest
 
 from .support.bake import bake_with
 from .support.postgres import find_bin_dir, free_port, postgres_server
-from .support.process import make_venv, run, skip_or_fail
+from .support.process import make_venv, run, skip_or_fail, wait_for
 from .support.web import assert_no_errors, http
 
 
@@ -65,14 +64,15 @@ def test_readme_native_commands_serve_the_api(installed):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+
+        def healthz():
             try:
-                assert http("GET", f"{base}/healthz") == (200, {"status": "ok"})
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("gunicorn did not answer /healthz within 10 s")
+                return http("GET", f"{base}/healthz")
+            except OSError:  # not listening yet
+                return None
+
+        answer = wait_for(healthz, timeout=10, every=0.1)
+        assert answer == (200, {"status": "ok"}), f"gunicorn did not answer /healthz within 10 s: {answer}"
         status, created = http("POST", f"{base}/api/items", {"name": "round trip"})
         assert status == 201
         assert http("GET", f"{base}/api/items/{created['id']}") == (200, created)
