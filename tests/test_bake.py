@@ -180,15 +180,18 @@ def test_compose_dependencies_healthchecks_and_ports(project):
         for target in service.get("depends_on", {}):
             assert target in merged_names, f"{name} depends on {target}, which does not exist"
         for port in service.get("ports", []):
-            assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} beyond 127.0.0.1"
+            # The proxy's interface is a setting (PROXY_BIND: 0.0.0.0 on a server), 127.0.0.1 by default.
+            loopback = ("127.0.0.1:", "${PROXY_BIND:-127.0.0.1}:") if name == "proxy" else ("127.0.0.1:",)
+            assert str(port).startswith(loopback), f"{name} publishes {port} beyond 127.0.0.1"
     for name, service in services.items():
         check = service.get("healthcheck", {})
         if check.get("disable"):  # only one-off commands may go without
             assert service.get("restart") == "no", f"{name} has no healthcheck"
         else:
             assert check.get("test"), f"{name} has no healthcheck"
-    # Production mode: the database is not reachable from the host.
-    assert "ports" not in services.get("db", {})
+    # Production mode: neither the app nor the database is reachable from the host, only the proxy.
+    assert "ports" not in services.get("db", {}) and "ports" not in services["app"]
+    assert "ports" in services["proxy"] and "ports" in development["services"]["app"]
     assert ("db" in services) == (answers["database"] == "postgresql")
     assert ("grafana" in services) == (answers["monitoring"] == "prometheus-grafana")
 
@@ -272,7 +275,7 @@ def test_prometheus_configuration_static(project):
         return
     config = yaml.safe_load((path / "docker/prometheus/prometheus.yml").read_text())
     jobs = {job["job_name"] for job in config["scrape_configs"]}
-    assert jobs == {"app", "prometheus"} | ({"postgres"} if answers["database"] == "postgresql" else set())
+    assert jobs == {"app", "proxy", "prometheus"} | ({"postgres"} if answers["database"] == "postgresql" else set())
     rules = yaml.safe_load((path / "docker/prometheus/alerts.yml").read_text())
     assert {rule["alert"] for group in rules["groups"] for rule in group["rules"]} >= {"AppDown", "HighErrorRate"}
 
