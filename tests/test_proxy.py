@@ -100,7 +100,7 @@ def test_the_proxy_is_the_only_way_in_and_is_hardened(front):
 
 def test_https_with_the_proxys_own_certificate_and_http2(front):
     status, headers, body = front.request("GET", "/api/items")
-    assert status == 200 and isinstance(json.loads(body), list)
+    assert status == 200 and "items" in json.loads(body)
     with front.handshake() as tls:  # verified against the root certificate from the proxy's volume
         assert tls.selected_alpn_protocol() == "h2"
         assert tls.version() in ("TLSv1.3", "TLSv1.2")
@@ -139,7 +139,7 @@ def test_json_is_compressed(front):
         assert front.request("POST", "/api/items", {"name": f"compressed item {n}"})[0] == 201
     status, headers, body = front.request("GET", "/api/items", headers={"Accept-Encoding": "gzip"})
     assert status == 200 and headers["Content-Encoding"] == "gzip"
-    assert isinstance(json.loads(gzip.decompress(body)), list)
+    assert len(json.loads(gzip.decompress(body))["items"]) >= 15
 
 
 def test_a_body_over_the_limit_gets_413_from_the_proxy(front):
@@ -182,7 +182,8 @@ def test_the_app_logs_the_real_client_and_the_proxys_request_id(front):
         made = headers["X-Request-ID"]
         assert status == 200 and made != sent.get("X-Request-ID")
         assert [r for r in front.logs("app") if r.get("request_id") == made]
-        assert [r for r in front.logs("proxy") if r.get("request", {}).get("headers", {}).get("X-Request-Id") == [made]]
+        # (Caddy logs the request headers as the client sent them, and the response headers.)
+        assert [r for r in front.logs("proxy") if r.get("resp_headers", {}).get("X-Request-Id") == [made]]
 
 
 def test_slow_clients_do_not_starve_polite_ones(front, figures):
@@ -205,7 +206,8 @@ def test_slow_clients_do_not_starve_polite_ones(front, figures):
     # The proxy dropped them (read_header 10 s), and the stack is healthy afterwards.
     assert result.dropped_by_server == result.slow_clients, result.summary()
     for name, row in front.stack.services().items():
-        assert row["State"] == "running" and row.get("Health") in ("healthy", ""), (name, row)
+        if name != "migrate":  # the one-off, done before the app started
+            assert row["State"] == "running" and row["Health"] == "healthy", (name, row)
     assert front.request("GET", "/readyz")[0] == 200
 
 
