@@ -217,5 +217,6 @@ def running_stack(
         stack.compose("down", "--volumes", "--timeout", "10", check=False)
         version = tomllib.loads((project / "pyproject.toml").read_text())["project"]["version"]
         app_image = f"{project.name}-app:{version}"
-        proxy_image = f"{project.name}-proxy:{version}"
-        docker("image", "rm", "--force", app_image, f"{app_image}-dev", proxy_image, check=False)
+        proxy_image = re.search(r"image: (\S+-proxy:\S+)", (project / "compose.yaml").read_text())
+        built = [app_image, f"{app_image}-dev", *([proxy_image[1]] if proxy_image else [])]
+        docker("image", "rm", "--force", *built, check=False)
