@@ -18,7 +18,11 @@ def main(argv: list[str]) -> int:
     (tag,) = argv
     version = tomllib.loads(PYPROJECT.read_text())["project"]["version"]
     if tag != f"v{version}":
-        print(f"the tag {tag} is not v{version}, the version in pyproject.toml: tag v{version}, or change the version first", file=sys.stderr)
+        print(
+            f"the tag {tag} is not v{version}, pyproject.toml's version: "
+            f"tag v{version}, or change the version there first",
+            file=sys.stderr,
+        )
         return 1
     print(version)
     return 0

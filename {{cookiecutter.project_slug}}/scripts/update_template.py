@@ -1,15 +1,15 @@
-"""Bring in what the template changed, on a branch of its own: the template-update workflow runs this
-(.github/workflows/template-update.yml), and you can too. Needs cruft (pip install cruft).
+"""Bring in what the template changed, on a branch of its own: the template-update workflow
+(.github/workflows/template-update.yml) runs this, and you can too. Needs cruft (pip install cruft).
 
     python3 scripts/update_template.py [REMOTE]   # REMOTE: where the branch is pushed (origin)
 
 - `cruft check`: up to date with the template (.cruft.json's commit)? Then nothing happens.
 - Otherwise `cruft update` (the same as `make update-template`), committed on a new branch
-  template-update/<template commit>, pushed to REMOTE. A branch already pushed for that commit is left
-  as it is (its pull request is open). The branch's name goes to $GITHUB_OUTPUT for the next step.
+  template-update/<template commit>, pushed to REMOTE. A branch already pushed for that commit is
+  left as it is (its pull request is open). Its name goes to $GITHUB_OUTPUT for the next step.
 
-cruft leaves out what [tool.cruft] skip names in pyproject.toml (.env, the secrets, data/), which git
-ignores too; this script refuses to commit any of them all the same.
+cruft leaves out what [tool.cruft] skip names in pyproject.toml (.env, the secrets, data/), which
+git ignores too; this script refuses to commit any of them all the same.
 """
 
 import json
@@ -23,7 +23,9 @@ NEVER_COMMITTED = (".env", "secrets/", "data/")
 
 
 def git(*args: str) -> str:
-    return subprocess.run(["git", *args], cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
+    return subprocess.run(
+        ["git", *args], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def fail(message: str) -> int:
@@ -53,7 +55,12 @@ def main(argv: list[str]) -> int:
     forbidden = [name for name in staged if name.startswith(NEVER_COMMITTED)]
     if forbidden:
         return fail(f"the update would commit {', '.join(forbidden)}: stopped, nothing pushed")
-    git("commit", "--quiet", "--message", f"Update from the template (cruft update to {commit[:12]})")
+    git(
+        "commit",
+        "--quiet",
+        "--message",
+        f"Update from the template (cruft update to {commit[:12]})",
+    )
     git("push", "--quiet", remote, branch)
     git("switch", "--quiet", base)
     print(f"Pushed {branch} ({len(staged)} files changed).")
