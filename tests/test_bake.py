@@ -306,9 +306,15 @@ def test_dependabot_config_matches_its_schema_and_covers_every_ecosystem(project
     status, output = check_jsonschema("--builtin-schema", "vendor.dependabot", path / ".github/dependabot.yml")
     assert status == 0, output
     updates = yaml.safe_load((path / ".github/dependabot.yml").read_text())["updates"]
-    # pip: requirements*.in and the uv-compiled locks; docker: the Dockerfile; docker-compose: the
-    # images compose.yaml runs; github-actions: the workflows.
-    assert [update["package-ecosystem"] for update in updates] == ["pip", "docker", "docker-compose", "github-actions"]
+    # pip: requirements*.in and the uv-compiled locks, and the template-update workflow's cruft; docker:
+    # the Dockerfile; docker-compose: the images compose.yaml runs; github-actions: the workflows.
+    assert [(update["package-ecosystem"], update["directory"]) for update in updates] == [
+        ("pip", "/"),
+        ("pip", "/.github/template-update"),
+        ("docker", "/"),
+        ("docker-compose", "/"),
+        ("github-actions", "/"),
+    ]
     for update in updates:
         assert update["schedule"]["interval"] == "weekly"
         assert [group["update-types"] for group in update["groups"].values()] == [["minor", "patch"]]
