@@ -96,6 +96,8 @@ def test_files_of_unselected_options_are_absent(project):
     assert (path / "docker/postgres").exists() == (answers["database"] == "postgresql")
     assert (path / "docker/prometheus").exists() == (answers["monitoring"] != "none")
     assert (path / "docker/grafana").exists() == (answers["monitoring"] == "prometheus-grafana")
+    assert (path / "docs/backups.md").exists() == (answers["database"] == "postgresql")
+    assert (path / "docs/monitoring.md").exists() == (answers["monitoring"] != "none")
 
 
 # ------------------------------------------------------------------ the Dockerfile, statically
@@ -227,7 +229,7 @@ def test_every_service_runs_as_a_non_root_user_with_no_capability_added(project)
 
 
 def test_every_setting_documented_for_env_is_passed_to_the_app(project):
-    """The README's Configuration table says which settings go in .env: compose passes each to the app."""
+    """docs/configuration.md's settings table says which settings go in .env: compose passes each to the app."""
     path, _ = project
     production, _ = compose_files(path)
     environment = production["services"]["app"]["environment"]
