@@ -230,7 +230,7 @@ def grafana_query(stack, query: Query) -> list[dict]:
     if query.kind == "prometheus":
         target |= {"expr": text, "range": True}
     else:
-        target |= {"rawSql": text, "format": query.format or "table"}
+        target |= {"rawSql": text, "rawQuery": True, "editorMode": "code", "format": query.format or "table"}
     password = (stack.project / "secrets/grafana_admin_password.txt").read_text().strip()
     login = base64.b64encode(f"admin:{password}".encode()).decode()
     body = {"from": query.time_range[0], "to": query.time_range[1], "queries": [target]}
