@@ -31,6 +31,7 @@ from .support.docker import dockerfile_instructions, with_args
 from .support.locks import requirements as lock_entries
 from .support.process import run, skip_or_fail, tool
 from .support.readme import documented_settings
+from .support.workflows import github_files, pins, zizmor
 
 
 def text_files(project):
@@ -332,6 +333,17 @@ def test_dependabot_config_matches_its_schema_and_covers_every_ecosystem(project
     for update in updates:
         assert update["schedule"]["interval"] == "weekly"
         assert [group["update-types"] for group in update["groups"].values()] == [["minor", "patch"]]
+
+
+def test_github_files_are_zizmor_clean_and_pinned(project):
+    """zizmor (offline, default settings) finds nothing in the workflows and Dependabot config; every
+    action is pinned to a commit with its version (test_ci_workflow.py checks the rest of them)."""
+    path, _ = project
+    files = github_files(path)
+    assert [file.name for file in files] == ["dependabot.yml", "ci.yml", "release.yml", "template-update.yml"]
+    findings = zizmor(*files)
+    assert findings == [], [(f["ident"], f["locations"][0]["symbolic"]["key"]) for f in findings]
+    assert all(pins(file) for file in files if file.parent.name == "workflows")
 
 
 def git_initialised(path):

