@@ -339,6 +339,7 @@ def test_release_builds_both_platforms_pushes_with_sbom_provenance_and_an_attest
     assert build["with"]["platforms"].split(",") == ["linux/amd64", "linux/arm64"]
     assert (build["with"]["push"], build["with"]["sbom"], build["with"]["provenance"]) == (True, True, "mode=max")
     assert "target" not in build["with"], "the production image is the Dockerfile's last stage"
+    assert build["with"]["build-args"] == "APP_VERSION=${{ steps.release.outputs.version }}"
     image = "${{ steps.release.outputs.image }}"
     assert build["with"]["tags"].splitlines() == [
         f"{image}:${{{{ steps.release.outputs.version }}}}",
