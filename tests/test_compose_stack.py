@@ -1,6 +1,7 @@
 """Layer 4: the compose stack runs for real, keeps its data, and is monitored.
 
-Run here for the default answers, monitoring=none, database=sqlite and base_image=ubuntu.
+Run here for the default answers, monitoring=none, database=sqlite and base_image=ubuntu; where Docker
+runs the real images (real_images()), also for base_image=alpine.
 Grafana cannot run on the CI machines (no image): its provisioning and dashboards are checked
 statically in test_bake.py (test_grafana_provisioning_static), and the queries it would run are run
 on a stack without it in test_monitoring_queries.py.
@@ -22,6 +23,7 @@ from .support.docker import (
     external_images,
     inspect,
     provide,
+    real_images,
     require_docker,
     running_stack,
 )
@@ -37,6 +39,8 @@ RUN = {
     "database-sqlite": {"database": "sqlite"},
     "base-ubuntu": {"base_image": "ubuntu"},
 }
+if real_images():
+    RUN["base-alpine"] = {"base_image": "alpine"}
 
 
 @pytest.fixture(scope="module", params=RUN.items(), ids=RUN.keys())
