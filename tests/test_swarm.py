@@ -47,7 +47,8 @@ def test_stack_file_is_accepted_by_docker_stack(cookies, answers):
         skip_or_fail("REQUIRE_DOCKER", "no docker command")
     project = bake_with(cookies, answers)
     with (project / ".env").open("a") as env_file:  # a .env setting reaches the stack
-        env_file.write("LOG_LEVEL=WARNING\nREGISTRY=registry.example.com/team\n")
+        # (and the proxy published on every interface of one machine: not on the swarm's mesh)
+        env_file.write("LOG_LEVEL=WARNING\nREGISTRY=registry.example.com/team\nPROXY_BIND=0.0.0.0\n")
     config = stack_file(project, env=None)
     services = config["services"]
     app, migrate, proxy = services["app"], services["migrate"], services["proxy"]
