@@ -1,6 +1,7 @@
 """The application: create_app() builds it (what it is for: README.md and pyproject.toml)."""
 
-from flask_openapi3 import Info, OpenAPI
+from flask_openapi3.models.info import Info
+from flask_openapi3.openapi import OpenAPI
 
 from . import db, docs, errors, logs, metrics
 from .api import bp as api_bp

@@ -5,19 +5,20 @@ against it before the function runs, so the functions get checked values only.
 """
 
 from flask import Response, jsonify, request, url_for
-from flask_openapi3 import APIBlueprint, Tag
+from flask_openapi3.blueprint import APIBlueprint
+from flask_openapi3.models.tag import Tag
 from sqlalchemy import func, select
 from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
 
 from .db import get_session
 from .models import Item
 from .schemas import (
+    REQUEST_ID,
     ItemIn,
     ItemOut,
     ItemPage,
     ItemPath,
     PageQuery,
-    REQUEST_ID,
     error_responses,
     json_response,
 )
@@ -51,9 +52,12 @@ def read_json_body() -> None:
     if not request.is_json:
         raise UnsupportedMediaType("Send the body as JSON with Content-Type: application/json.")
     try:
-        request.get_json()  # parsed once; flask-openapi3 validates the cached value
+        body = request.get_json()  # parsed once; flask-openapi3 validates the cached value
     except RecursionError:
         raise BadRequest("The body is not valid JSON.") from None
+    # flask-openapi3 would parse a JSON string again, as JSON: '"{\"name\": 1}"' is no object.
+    if isinstance(body, str):
+        raise BadRequest("Input should be a valid dictionary: the body is a JSON string.")
 
 
 @bp.post(

@@ -10,7 +10,7 @@ from importlib.resources import files
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template_string
-from flask_openapi3 import OpenAPI
+from flask_openapi3.openapi import OpenAPI
 
 from .schemas import Error, Health, ItemOut, ItemPage, Readiness
 
@@ -29,7 +29,8 @@ PAGE = """<!DOCTYPE html>
   <div id="swagger-ui"></div>
   <script src="{{ url_for('docs.static', filename='js/swagger-ui-bundle.js') }}"></script>
   <script>
-    window.ui = SwaggerUIBundle({url: {{ url_for('openapi.document_json') | tojson }}, dom_id: "#swagger-ui"});
+    const url = {{ url_for('openapi.document_json') | tojson }};
+    window.ui = SwaggerUIBundle({url: url, dom_id: "#swagger-ui"});
   </script>
 </body>
 </html>

@@ -11,6 +11,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
+from .schemas import PATTERN_RULES
+
 log = logging.getLogger(__name__)
 
 
@@ -38,7 +40,10 @@ def validation_error(error: ValidationError) -> Response:
     problems = []
     for problem in error.errors(include_url=False, include_input=False):
         where = ".".join(str(part) for part in problem["loc"])
-        problems.append(f"'{where}': {problem['msg']}" if where else problem["msg"])
+        message = problem["msg"]
+        if problem["type"] == "string_pattern_mismatch":  # the rule, not the regular expression
+            message = PATTERN_RULES.get(str(problem.get("ctx", {}).get("pattern")), message)
+        problems.append(f"'{where}': {message}" if where else message)
     return error_response(400, "Bad Request", "; ".join(problems) + ".")
 
 

@@ -5,7 +5,8 @@ answers, and Schemathesis checks them with the rest.
 """
 
 from flask import Response, current_app, jsonify
-from flask_openapi3 import APIBlueprint, Tag
+from flask_openapi3.blueprint import APIBlueprint
+from flask_openapi3.models.tag import Tag
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 

@@ -8,7 +8,8 @@ import os
 import time
 
 from flask import Flask, Response, g, request
-from flask_openapi3 import APIBlueprint, Tag
+from flask_openapi3.blueprint import APIBlueprint
+from flask_openapi3.models.tag import Tag
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,

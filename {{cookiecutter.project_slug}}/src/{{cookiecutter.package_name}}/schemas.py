@@ -23,6 +23,11 @@ MAX_ID = 2**31 - 1
 # pydantic (Rust) and JavaScript, so every client reads the rule as the app applies it.
 NO_NUL = r"^[^\u0000]*$"
 NOT_BLANK = r"^[^\u0000]*[^\u0000\t\n\r ][^\u0000]*$"
+# The rule each pattern stands for, in words, for the error message (errors.py).
+PATTERN_RULES = {
+    NO_NUL: "must not hold a NUL character",
+    NOT_BLANK: "must hold a character other than spaces, tabs and line breaks, and no NUL",
+}
 
 
 class Strict(BaseModel):
