@@ -36,7 +36,7 @@ class Strict(BaseModel):
 
 
 class ItemIn(Strict):
-    # The example shows in /docs; Schemathesis' first phase sends it.
+    # The example that /docs shows.
     model_config = ConfigDict(json_schema_extra={"examples": [{"name": "widget"}]})
 
     name: str = Field(min_length=1, max_length=NAME_MAX_LENGTH, pattern=NOT_BLANK)
