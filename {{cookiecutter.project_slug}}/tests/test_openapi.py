@@ -50,7 +50,9 @@ def fuzz(base_url: str, report: Path, *options: str) -> dict[str, Any]:
         f"--report-json-path={report}",
         *options,
     ]
-    result = CliRunner().invoke(schemathesis, args)
+    runner = CliRunner()
+    with runner.isolated_filesystem(temp_dir=report.parent):  # its caches go there, not here
+        result = runner.invoke(schemathesis, args)
     summary: dict[str, Any] = json.loads(report.read_text())
     summary["output"] = result.output
     return summary

@@ -66,6 +66,7 @@ def init_app(app: OpenAPI, enabled: bool) -> None:
     @spec.get("/openapi.json")
     def document_json() -> Response:
         return jsonify(document(app))
+
     app.register_blueprint(spec)
     if not enabled:
         return
