@@ -47,7 +47,8 @@ def template_at(commit: str, into: Path) -> Path:
 
 
 def bake(template: Path, slug: str, out: Path) -> Baked:
-    return Baked(Path(cookiecutter(str(template), no_input=True, output_dir=str(out), extra_context={"project_slug": slug})))
+    context = {"project_slug": slug}
+    return Baked(Path(cookiecutter(str(template), no_input=True, output_dir=str(out), extra_context=context)))
 
 
 def compare_apps(runs: int, seconds: int) -> dict[str, dict[str, float]]:

@@ -68,9 +68,7 @@ def test_the_document_is_openapi_3_1_and_lists_every_route_and_nothing_more(cook
         document = found["document"]
         assert get_spec_version(document) == consts.OPENAPIV31
         validate(document)  # raises on any violation of the OpenAPI 3.1 schema
-        operations = {
-            (path, method.upper()) for path, item in document["paths"].items() for method in item if method != "parameters"
-        }
+        operations = {(path, method.upper()) for path, item in document["paths"].items() for method in item}
         routes = {tuple(route) for route in found["routes"]}
         assert routes == operations | DOCUMENT_ROUTES | docs_routes
 
@@ -99,9 +97,9 @@ def test_every_answer_documents_the_error_body_and_request_id(cookies_session, v
     assert (item_id["minimum"], item_id["maximum"]) == (1, 2**31 - 1)
 
 
-PLANTED = '''            "created_at": created_at.isoformat(),
+PLANTED = """            "created_at": created_at.isoformat(),
             "internal_note": "planted",  # a field the document does not declare
-'''
+"""
 
 
 def test_the_projects_schemathesis_test_fails_when_app_and_document_disagree(cookies_session, venv, tmp_path):
@@ -133,9 +131,18 @@ def test_schemathesis_finds_nothing_against_the_running_stack(cookies_session, v
         url = stack.url("APP_PORT")
         report = tmp_path / "report"
         result = run(
-            [venv / "bin/schemathesis", "run", f"{url}/openapi.json", "--max-examples=50", "--seed=18",
-             "--workers=1", "--generation-database=none", "--no-color", "--report=json,ndjson",
-             f"--report-dir={report}"],
+            [
+                venv / "bin/schemathesis",
+                "run",
+                f"{url}/openapi.json",
+                "--max-examples=50",
+                "--seed=18",
+                "--workers=1",
+                "--generation-database=none",
+                "--no-color",
+                "--report=json,ndjson",
+                f"--report-dir={report}",
+            ],
             check=False,
             timeout=600,
         )

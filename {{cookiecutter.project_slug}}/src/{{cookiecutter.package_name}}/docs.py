@@ -6,36 +6,36 @@ nothing is fetched from a CDN. API_DOCS=false turns /docs off; /openapi.json alw
 """
 
 import copy
+import json
 from importlib.resources import files
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, render_template_string
+from flask import Blueprint, Response, jsonify, url_for
 from flask_openapi3.openapi import OpenAPI
+from markupsafe import escape
 
 from .schemas import Error, Health, ItemOut, ItemPage, Readiness
 
 # The models that answers name with $ref (flask-openapi3 adds the request models itself).
 ANSWER_MODELS = (Error, Health, ItemOut, ItemPage, Readiness)
 SWAGGER_UI = files("flask_openapi3_swagger") / "templates" / "swagger"
-{% raw -%}
+# %(name)s are filled in by docs() (Jinja's markers would read as the template's own).
 PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
-  <title>{{ title }}: API</title>
-  <link rel="stylesheet" href="{{ url_for('docs.static', filename='css/swagger-ui.css') }}">
+  <title>%(title)s: API</title>
+  <link rel="stylesheet" href="%(css)s">
 </head>
 <body>
   <div id="swagger-ui"></div>
-  <script src="{{ url_for('docs.static', filename='js/swagger-ui-bundle.js') }}"></script>
+  <script src="%(js)s"></script>
   <script>
-    const url = {{ url_for('openapi.document_json') | tojson }};
-    window.ui = SwaggerUIBundle({url: url, dom_id: "#swagger-ui"});
+    window.ui = SwaggerUIBundle({url: %(document)s, dom_id: "#swagger-ui"});
   </script>
 </body>
 </html>
 """
-{%- endraw %}
 
 
 def document(app: OpenAPI) -> dict[str, Any]:
@@ -74,6 +74,11 @@ def init_app(app: OpenAPI, enabled: bool) -> None:
 
     @page.get("/docs")
     def docs() -> str:
-        return render_template_string(PAGE, title=app.info.title)
+        return PAGE % {
+            "title": escape(app.info.title),
+            "css": url_for("docs.static", filename="css/swagger-ui.css"),
+            "js": url_for("docs.static", filename="js/swagger-ui-bundle.js"),
+            "document": json.dumps(url_for("openapi.document_json")),
+        }
 
     app.register_blueprint(page)
