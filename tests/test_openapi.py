@@ -143,6 +143,7 @@ def test_schemathesis_finds_nothing_against_the_running_stack(cookies_session, v
                 "--report=json,ndjson",
                 f"--report-dir={report}",
             ],
+            cwd=tmp_path,  # its cache goes there
             check=False,
             timeout=600,
         )
