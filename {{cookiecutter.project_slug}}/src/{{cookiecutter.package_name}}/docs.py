@@ -52,7 +52,6 @@ def document(app: OpenAPI) -> dict[str, Any]:
             mode="serialization", ref_template="#/components/schemas/{model}"
         )
         schemas.update(schema.pop("$defs", {}), **{model.__name__: schema})
-    schemas.pop("ValidationErrorModel", None)
     for path_item in spec["paths"].values():
         for operation in path_item.values():
             if "parameters" not in operation and "requestBody" not in operation:
