@@ -12,7 +12,8 @@ comes from PyPI), no change, after a source edit, after adding one requirement t
 (installed packages as pip installs them + the app's source). Stack: `docker compose up --wait` of
 compose.yaml (images built, fresh volumes) to every service healthy, the app healthy after the db
 (from the engine's health events), `docker compose stop app`. Serving: wrk, 32 connections,
-GET and POST /api/items on 127.0.0.1. Prints a Markdown table; writes it and a JSON file to --out.
+GET and POST /api/items on 127.0.0.1. Then the front door against gunicorn directly, in one stack
+(benchmarks/proxy.py). Prints Markdown tables; writes them and a JSON file to --out.
 
 It prunes the engine's whole build cache before each cold build. Asserts nothing: the tests check
 behaviour; this measures.
@@ -36,6 +37,7 @@ from tests.support.docker import (
     docker,
     external_images,
     inspect,
+    production_files,
     provide,
     require_docker,
 )
@@ -43,6 +45,8 @@ from tests.support.locks import LOCKS, make_lock
 from tests.support.postgres import free_port
 from tests.support.process import run
 from tests.support.web import http
+
+from . import proxy
 
 HERE = Path(__file__).resolve().parent
 DOCKERFILES = {  # name -> Dockerfile (None: the project's own); the last is the reference for ratios
@@ -169,14 +173,16 @@ def wrk(url: str, method: str, seconds: int, workdir: Path) -> dict:
 
 
 def measure_stack(project: Project, tag: str, seconds: int, workdir: Path) -> dict:
-    """compose.yaml alone (production), with the image under test as the app's image, fresh volumes."""
+    """compose.yaml (production; the app published too), with the image under test as the app's image, fresh volumes."""
     name = f"pde-bench-{uuid.uuid4().hex[:8]}"
     port = free_port()
     env = {
         **os.environ,
         "COMPOSE_PROJECT_NAME": name,
-        "COMPOSE_FILE": "compose.yaml",
+        "COMPOSE_FILE": production_files(direct_app=True),
         "APP_PORT": str(port),
+        "HTTP_PORT": str(free_port()),
+        "HTTPS_PORT": str(free_port()),
         "PROMETHEUS_PORT": str(free_port()),
         "GRAFANA_PORT": str(free_port()),
     }
@@ -186,6 +192,7 @@ def measure_stack(project: Project, tag: str, seconds: int, workdir: Path) -> di
 
     app_image = json.loads(compose("config", "--format", "json").stdout)["services"]["app"]["image"]
     docker("tag", tag, app_image)
+    compose("build", "proxy")  # the only image built here: the clock below starts with every image there
     figures = {}
     try:
         started = time.time()
@@ -282,6 +289,7 @@ def main() -> None:
                     figures = measure_builds(project, name, tags[name])
                     figures.update(measure_stack(project, tags[name], seconds, Path(out)))
                     per_run[name].append(figures)
+            front_door = proxy.measure_front_door(path, seconds, Path(out), wrk, 6 if options.quick else 15)
         finally:
             for tag in tags.values():
                 docker("image", "rm", "--force", tag, check=False)
@@ -289,7 +297,7 @@ def main() -> None:
                 docker("image", "rm", "--force", image, check=False)
             docker("builder", "prune", "--all", "--force", check=False, timeout=600)
     results = {name: median_figures(r) for name, r in per_run.items()}
-    markdown = table(results, floor)
+    markdown = table(results, floor) + "\n\n" + proxy.table(front_door)
     print(markdown)
     from .api import main as compare_apps  # the app before and after issue 18 (imports this module)
 
@@ -304,6 +312,7 @@ def main() -> None:
         "medians": results,
         "per_run": per_run,
         "reference": REFERENCE,
+        "front_door": front_door,
     }
     (options.out / "bench.json").write_text(json.dumps(report, indent=2) + "\n")
     print(f"wrote {options.out / 'bench.md'} and {options.out / 'bench.json'}")

@@ -198,15 +198,18 @@ def test_compose_dependencies_healthchecks_and_ports(project):
         for target in service.get("depends_on", {}):
             assert target in merged_names, f"{name} depends on {target}, which does not exist"
         for port in service.get("ports", []):
-            assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} beyond 127.0.0.1"
+            # The proxy's interface is a setting (PROXY_BIND: 0.0.0.0 on a server), 127.0.0.1 by default.
+            loopback = ("127.0.0.1:", "${PROXY_BIND:-127.0.0.1}:") if name == "proxy" else ("127.0.0.1:",)
+            assert str(port).startswith(loopback), f"{name} publishes {port} beyond 127.0.0.1"
     for name, service in services.items():
         check = service.get("healthcheck", {})
         if check.get("disable"):  # only one-off commands may go without
             assert service.get("restart") == "no", f"{name} has no healthcheck"
         else:
             assert check.get("test"), f"{name} has no healthcheck"
-    # Production mode: the database is not reachable from the host.
-    assert "ports" not in services.get("db", {})
+    # Production mode: neither the app nor the database is reachable from the host, only the proxy.
+    assert "ports" not in services.get("db", {}) and "ports" not in services["app"]
+    assert "ports" in services["proxy"] and "ports" in development["services"]["app"]
     assert ("db" in services) == (answers["database"] == "postgresql")
     assert ("grafana" in services) == (answers["monitoring"] == "prometheus-grafana")
 
@@ -245,15 +248,20 @@ def test_every_service_runs_as_a_non_root_user_with_no_capability_added(project)
 
 
 def test_every_setting_documented_for_env_is_passed_to_the_app(project):
-    """docs/configuration.md's settings table says which settings go in .env: compose passes each to the app."""
+    """docs/configuration.md's settings table says which settings go in .env: compose passes each to the app
+    or to the proxy (PROXY_BIND: into the proxy's ports)."""
     path, _ = project
     production, _ = compose_files(path)
-    environment = production["services"]["app"]["environment"]
+    proxy = production["services"]["proxy"]
+    environment = {**proxy["environment"], **production["services"]["app"]["environment"]}
     example = (path / ".env.example").read_text()
     for name, in_env in documented_settings(path).items():
         if not in_env:
             continue
-        assert str(environment.get(name, "")).startswith(f"${{{name}:"), f"compose does not pass {name} from .env"
+        if name == "PROXY_BIND":
+            assert all(port.startswith("${PROXY_BIND:-127.0.0.1}:") for port in proxy["ports"])
+        else:
+            assert str(environment.get(name, "")).startswith(f"${{{name}:"), f"compose does not pass {name} from .env"
         assert re.search(rf"^(# )?{name}=", example, re.MULTILINE), f".env.example does not mention {name}"
 
 
@@ -290,7 +298,7 @@ def test_prometheus_configuration_static(project):
         return
     config = yaml.safe_load((path / "docker/prometheus/prometheus.yml").read_text())
     jobs = {job["job_name"] for job in config["scrape_configs"]}
-    assert jobs == {"app", "prometheus"} | ({"postgres"} if answers["database"] == "postgresql" else set())
+    assert jobs == {"app", "proxy", "prometheus"} | ({"postgres"} if answers["database"] == "postgresql" else set())
     rules = yaml.safe_load((path / "docker/prometheus/alerts.yml").read_text())
     assert {rule["alert"] for group in rules["groups"] for rule in group["rules"]} >= {"AppDown", "HighErrorRate"}
 

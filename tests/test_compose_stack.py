@@ -85,7 +85,7 @@ def write_env(project, values):
 
 
 def expected_services(answers):
-    services = {"app", "migrate"}
+    services = {"app", "migrate", "proxy"}
     if answers["database"] == "postgresql":
         services.add("db")
     if answers["monitoring"] != "none":

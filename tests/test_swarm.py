@@ -11,9 +11,11 @@ registry, push, deploy, scale, undeploy.
 import json
 import os
 import shutil
+import ssl
 import threading
 import time
 import urllib.parse
+import urllib.request
 import uuid
 
 import pytest
@@ -45,7 +47,8 @@ def test_stack_file_is_accepted_by_docker_stack(cookies, answers):
         skip_or_fail("REQUIRE_DOCKER", "no docker command")
     project = bake_with(cookies, answers)
     with (project / ".env").open("a") as env_file:  # a .env setting reaches the stack
-        env_file.write("LOG_LEVEL=WARNING\nREGISTRY=registry.example.com/team\n")
+        # (and the proxy published on every interface of one machine: not on the swarm's mesh)
+        env_file.write("LOG_LEVEL=WARNING\nREGISTRY=registry.example.com/team\nPROXY_BIND=0.0.0.0\n")
     config = stack_file(project, env=None)
     services = config["services"]
     app, migrate, proxy = services["app"], services["migrate"], services["proxy"]
@@ -57,7 +60,9 @@ def test_stack_file_is_accepted_by_docker_stack(cookies, answers):
     assert app["deploy"]["update_config"]["failure_action"] == "rollback"
     assert migrate["deploy"]["mode"] == "replicated-job"
     assert proxy["deploy"]["mode"] == "global"
-    assert [port["mode"] for port in proxy["ports"]] == ["host"]
+    # The front door's HTTP and HTTPS ports (TCP, and UDP for HTTP/3) on each node, not on the mesh.
+    assert [(port["mode"], port["protocol"]) for port in proxy["ports"]] == [("host", "tcp")] * 2 + [("host", "udp")]
+    assert proxy["image"].startswith("registry.example.com/team/") and "configs" not in proxy
     for name, service in services.items():
         # No virtual IP (needs IPVS), no port on the routing mesh, no bind mount a node lacks.
         assert name == "migrate" or service["deploy"]["endpoint_mode"] == "dnsrr", name
@@ -86,10 +91,26 @@ class Swarm:
         self.project = project
         self.name = f"pde-swarm-{uuid.uuid4().hex[:8]}"
         self.registry = f"127.0.0.1:{free_port()}"
-        self.proxy = f"http://127.0.0.1:{free_port()}"
-        port = self.proxy.rsplit(":", 1)[1]
-        self.env = {"STACK": self.name, "REGISTRY": self.registry, "PROXY_PORT": port, "APP_VERSION": APP_VERSION}
+        # The front door on the node's ports, for 127.0.0.1 (a certificate from Caddy's own CA).
+        https_port = free_port()
+        self.proxy = f"https://127.0.0.1:{https_port}"
+        self.env = {
+            "STACK": self.name,
+            "REGISTRY": self.registry,
+            "SITE_ADDRESS": "127.0.0.1",
+            "HTTP_PORT": str(free_port()),
+            "HTTPS_PORT": str(https_port),
+            "APP_VERSION": APP_VERSION,
+        }
         self.repository = f"{self.registry}/{project.name}-app"
+        self.proxy_repository = f"{self.registry}/{project.name}-proxy"
+
+    def trust_the_proxy(self):
+        """Every request of this process (urllib) trusts the root certificate of the proxy's CA only."""
+        (container,) = self.running("proxy")
+        root = docker("exec", container.lstrip("/"), "cat", "/data/caddy/pki/authorities/local/root.crt").stdout
+        context = ssl.create_default_context(cadata=root)
+        urllib.request.install_opener(urllib.request.build_opener(urllib.request.HTTPSHandler(context=context)))
 
     def make(self, *args, timeout=600, check=True):
         return run(["make", *args], cwd=self.project, env={**os.environ, **self.env}, timeout=timeout, check=check)
@@ -127,7 +148,7 @@ class Swarm:
         found["image"] = [
             f"{repo}:{tag}" if tag != "<none>" else f"{repo}@{digest}"
             for repo, tag, digest in (line.split() for line in images.splitlines())
-            if repo == self.repository
+            if repo in (self.repository, self.proxy_repository)
         ]
         return {kind: items for kind, items in found.items() if items}
 
@@ -186,8 +207,7 @@ class Client:
 def swarm(cookies_session, figures):
     require_docker()
     project = bake_with(cookies_session, {"project_slug": "swarm-test"})
-    overlay = yaml.safe_load((project / "compose.swarm.yaml").read_text())
-    provide("provide", *external_images(project), overlay["services"]["proxy"]["image"], "registry:2")
+    provide("provide", *external_images(project), "registry:2")
     started_swarm = docker("info", "--format", "{{.Swarm.LocalNodeState}}").stdout.strip() != "active"
     if started_swarm:
         docker("swarm", "init", "--advertise-addr", "127.0.0.1")
@@ -198,8 +218,10 @@ def swarm(cookies_session, figures):
         started = time.monotonic()
         deployment.make("deploy")
         figures["swarm: make deploy to all services converged"] = f"{time.monotonic() - started:.1f} s"
+        deployment.trust_the_proxy()
         yield deployment
     finally:
+        urllib.request.install_opener(None)
         deployment.remove()
         if started_swarm:
             docker("swarm", "leave", "--force", check=False)
@@ -247,7 +269,7 @@ def test_deploy_runs_replicas_healthy_behind_the_proxy(swarm):
 def test_scale_spreads_requests_and_prometheus_finds_every_replica(swarm, figures):
     swarm.make("scale", "N=3")
     assert wait_for(lambda: swarm.healthy("app", 3), 90)
-    # nginx asks Docker's DNS again every second: the new task gets requests within a few.
+    # The proxy asks Docker's DNS again every second: the new task gets requests within a few.
     tasks = served_by(swarm, 30)
     assert wait_for(lambda: len(tasks.update(served_by(swarm, 10)) or tasks) == 3, 30), tasks
     # Prometheus finds the new task by DNS (every 10 s) and scrapes it (every 15 s).

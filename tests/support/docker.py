@@ -85,7 +85,13 @@ def external_images(project: Path, only=()) -> list[str]:
     services = json.loads(out)["services"].values()
     built = {service.get("image") for service in services if "build" in service}
     used = [service["image"] for service in services if "build" not in service and service["image"] not in built]
-    return list(dict.fromkeys(base_images(project / "Dockerfile") + used))
+    dockerfiles = {project / "Dockerfile"} | {
+        Path(service["build"]["context"]) / service["build"].get("dockerfile", "Dockerfile")
+        for service in services
+        if "build" in service
+    }
+    bases = [image for dockerfile in sorted(dockerfiles) for image in base_images(dockerfile)]
+    return list(dict.fromkeys(bases + used))
 
 
 def build_command() -> tuple[list[str], dict]:
@@ -135,17 +141,28 @@ def published_url(container: str, port: int = 8000) -> str:
     return f"http://127.0.0.1:{host_port}"
 
 
+PUBLISH_APP = Path(__file__).with_name("publish-app.yaml")
+
+
+def production_files(direct_app=True) -> str:
+    """COMPOSE_FILE for production mode: compose.yaml, which publishes the proxy only, and with
+    direct_app the app's port too (publish-app.yaml), for tests and figures of gunicorn itself."""
+    return os.pathsep.join(["compose.yaml", *([str(PUBLISH_APP)] if direct_app else [])])
+
+
 class Stack:
     """A baked project's compose stack under a unique project name and free loopback ports."""
 
-    def __init__(self, project: Path, ports: dict[str, int], answers: dict[str, str], production=False):
+    def __init__(
+        self, project: Path, ports: dict[str, int], answers: dict[str, str], production=False, direct_app=True
+    ):
         self.project = project
         self.answers = answers
         self.name = f"pde-test-{uuid.uuid4().hex[:8]}"
         self.ports = ports
         self.env = {**os.environ, "COMPOSE_PROJECT_NAME": self.name, **{k: str(v) for k, v in ports.items()}}
         if production:  # compose.yaml alone, without the development override
-            self.env["COMPOSE_FILE"] = "compose.yaml"
+            self.env["COMPOSE_FILE"] = production_files(direct_app)
 
     def compose(self, *args, check=True, timeout=600):
         return run(["docker", "compose", *map(str, args)], cwd=self.project, env=self.env, check=check, timeout=timeout)
@@ -186,15 +203,19 @@ def assert_non_root_without_capabilities(stack: Stack) -> list[str]:
 
 
 @contextmanager
-def running_stack(project: Path, answers: dict[str, str], production=False, extra_env=None, services=()):
+def running_stack(
+    project: Path, answers: dict[str, str], production=False, extra_env=None, services=(), direct_app=True
+):
     """`docker compose up --build --wait` on free loopback ports; afterwards `down -v` and remove its images.
 
     services: start only these (and what they depend on), e.g. all but grafana, which has no stand-in.
+    direct_app=False: production mode is compose.yaml alone (the proxy is the only way in).
     Yields the Stack and the seconds `up` took.
     """
     provide("provide", *external_images(project, services))
-    ports = {name: free_port() for name in ("APP_PORT", "PROMETHEUS_PORT", "DB_PORT", "GRAFANA_PORT")}
-    stack = Stack(project, ports, answers, production)
+    names = ("APP_PORT", "PROMETHEUS_PORT", "DB_PORT", "GRAFANA_PORT", "HTTP_PORT", "HTTPS_PORT")
+    ports = {name: free_port() for name in names}
+    stack = Stack(project, ports, answers, production, direct_app)
     stack.env.update(extra_env or {})
     try:
         started = time.monotonic()
@@ -204,4 +225,6 @@ def running_stack(project: Path, answers: dict[str, str], production=False, extr
         stack.compose("down", "--volumes", "--timeout", "10", check=False)
         version = tomllib.loads((project / "pyproject.toml").read_text())["project"]["version"]
         app_image = f"{project.name}-app:{version}"
-        docker("image", "rm", "--force", app_image, f"{app_image}-dev", check=False)
+        proxy_image = re.search(r"image: (\S+-proxy:\S+)", (project / "compose.yaml").read_text())
+        built = [app_image, f"{app_image}-dev", *([proxy_image[1]] if proxy_image else [])]
+        docker("image", "rm", "--force", *built, check=False)

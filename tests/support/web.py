@@ -11,25 +11,27 @@ ERROR_LEVELS = ("ERROR", "CRITICAL")
 TEXT_ERROR = re.compile(r"\d\d:\d\d:\d\d,\d{3} (?:ERROR|CRITICAL) |\[(?:ERROR|CRITICAL)\]")
 
 
-def http_exchange(method: str, url: str, body=None, timeout: float = 10, raw: bytes | None = None, headers=None):
+def http_exchange(
+    method: str, url: str, body=None, timeout: float = 10, raw: bytes | None = None, headers=None, context=None
+):
     """(status, response headers, parsed JSON body) of one request; 4xx/5xx are returned, not raised.
 
-    body is sent as JSON; raw is sent as it is, with the given headers.
+    body is sent as JSON; raw is sent as it is, with the given headers. context: an ssl.SSLContext for https.
     """
     if body is not None:
         raw, headers = json.dumps(body).encode(), {"Content-Type": "application/json", **(headers or {})}
     req = urllib.request.Request(url, data=raw, headers=headers or {}, method=method)
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as response:
+        with urllib.request.urlopen(req, timeout=timeout, context=context) as response:
             status, answer, answer_headers = response.status, response.read(), response.headers
     except urllib.error.HTTPError as error:
         status, answer, answer_headers = error.code, error.read(), error.headers
     return status, answer_headers, json.loads(answer) if answer else None
 
 
-def http(method: str, url: str, body=None, timeout: float = 10, raw: bytes | None = None, headers=None):
+def http(method: str, url: str, body=None, timeout: float = 10, raw: bytes | None = None, headers=None, context=None):
     """(status, parsed JSON body) of one request, as http_exchange."""
-    status, _, answer = http_exchange(method, url, body, timeout, raw, headers)
+    status, _, answer = http_exchange(method, url, body, timeout, raw, headers, context)
     return status, answer
 
 

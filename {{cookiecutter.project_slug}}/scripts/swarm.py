@@ -11,8 +11,9 @@ would), and this script turns the result into a file Swarm accepts:
 - no start order (`depends_on`): Swarm starts every service at once; the app waits for the
   database by itself, and migrations run as a job (compose.swarm.yaml);
 - no `build`, `pull_policy` or `restart` (Swarm's `deploy.restart_policy` replaces it);
-- no port that compose publishes on 127.0.0.1 only: Swarm cannot bind a port to one address and
-  would open it to the network; the proxy is the way in;
+- only the ports compose.swarm.yaml publishes on each node (`mode: host`, the proxy's):
+  compose.yaml's are for one machine (127.0.0.1, or the proxy's PROXY_BIND), and Swarm would put
+  them on its routing mesh or open them to the network;
 - no bind mount: a node has no project folder; compose.swarm.yaml gives those files as configs;
 - `tmpfs` and `shm_size` become tmpfs mounts, which Swarm supports;
 - each config is named after the stack and its content, as Swarm's configs are immutable: a
@@ -68,7 +69,7 @@ def service_for_swarm(service):
         service.pop(key, None)
     if mounts:
         service["volumes"] = mounts
-    ports = [port for port in service.get("ports", []) if port.get("host_ip") != "127.0.0.1"]
+    ports = [port for port in service.get("ports", []) if port.get("mode") == "host"]
     for port in ports:
         port["published"] = int(port["published"])
     if ports:

@@ -30,7 +30,8 @@ def test_create_returns_location_and_keeps_the_name_as_sent(client: FlaskClient)
     assert response.status_code == 201
     body = response.get_json()
     assert body["name"] == "  spaced  "
-    assert response.headers["Location"] == f"/api/items/{body['id']}"
+    # Absolute: behind the proxy https://<site>/... (wsgi.py, ProxyFix).
+    assert response.headers["Location"] == f"http://localhost/api/items/{body['id']}"
 
 
 def test_unicode_round_trips(client: FlaskClient, create: Create) -> None:

@@ -72,7 +72,7 @@ def create_item(body: ItemIn) -> Response:
     session.commit()
     response = jsonify(item.to_dict())
     response.status_code = 201
-    response.headers["Location"] = url_for("items.get_item", item_id=item.id)
+    response.headers["Location"] = url_for("items.get_item", item_id=item.id, _external=True)
     return response
 
 

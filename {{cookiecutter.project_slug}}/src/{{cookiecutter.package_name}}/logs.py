@@ -5,7 +5,8 @@ each request ends with one access line that adds its status and duration:
 
     {"timestamp": "2026-01-05T10:00:00.123+00:00", "level": "INFO",
      "logger": "{{ cookiecutter.package_name }}.access",
-     "message": "GET /api/items 200 3.1 ms", "request_id": "5f0c9a...", "method": "GET",
+     "message": "GET /api/items 200 3.1 ms", "request_id": "5f0c9a...", "client": "203.0.113.7",
+     "method": "GET",
      "path": "/api/items", "status": 200, "duration_ms": 3.1}
 
     2026-01-05 10:00:00,123 INFO {{ cookiecutter.package_name }}.access
@@ -41,7 +42,7 @@ HANDLER = "app"
 REQUEST_ID_HEADER = "X-Request-ID"
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 # What a record may tell about its request, in the order the JSON lines show it.
-REQUEST_FIELDS = ("request_id", "method", "path", "status", "duration_ms")
+REQUEST_FIELDS = ("request_id", "client", "method", "path", "status", "duration_ms")
 
 access_log = logging.getLogger("{{ cookiecutter.package_name }}.access")
 # The probes (the healthcheck every few seconds, Prometheus' scrapes) would drown the other access
@@ -55,6 +56,8 @@ class RequestFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if has_request_context():
             record.request_id = g.get("request_id", "-")
+            # The client's address: the peer's, or behind the proxy the one it reports (wsgi.py).
+            record.client = request.remote_addr
             record.method = request.method
             record.path = request.path
         return True

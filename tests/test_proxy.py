@@ -1,0 +1,260 @@
+"""The front door: the default stack in production mode (compose.yaml alone: the proxy is the only way
+in), over HTTPS on 127.0.0.1, verified against the proxy's own root certificate; and the Caddyfile of
+a real domain, checked by Caddy itself.
+
+The Docker tests run in file order on one stack; the last one takes it down and up again.
+"""
+
+import gzip
+import hashlib
+import http.client
+import json
+import re
+import socket
+import ssl
+import uuid
+
+import pytest
+
+from .support.bake import bake_with
+from .support.combinations import DEFAULTS
+from .support.docker import assert_non_root_without_capabilities, docker, inspect, require_docker, running_stack
+from .support.process import run
+from .support.slow_clients import attack
+from .support.web import json_records
+
+pytestmark = pytest.mark.docker
+
+ROOT_CERTIFICATE = "/data/caddy/pki/authorities/local/root.crt"
+LIMIT = 64 * 1024  # MAX_CONTENT_LENGTH's default (config.py)
+
+
+class LocalhostHTTPS(http.client.HTTPSConnection):
+    """HTTPS to 127.0.0.1 (where the port is published), for the name `localhost` (SNI, certificate check)."""
+
+    def connect(self):
+        sock = socket.create_connection(("127.0.0.1", self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname="localhost")
+
+
+class Front:
+    """The running stack's front door, and a client that trusts its root certificate only."""
+
+    def __init__(self, stack):
+        self.stack = stack
+        self.https_port = stack.ports["HTTPS_PORT"]
+        self.http_port = stack.ports["HTTP_PORT"]
+        self.root_pem = stack.compose("exec", "-T", "proxy", "cat", ROOT_CERTIFICATE).stdout
+        self.context = ssl.create_default_context(cadata=self.root_pem)  # the system's CAs are not asked
+        self.context.set_alpn_protocols(["h2", "http/1.1"])
+        self.http11 = ssl.create_default_context(cadata=self.root_pem)  # http.client speaks HTTP/1.1
+
+    def request(self, method, path, body=None, headers=None, timeout=10):
+        """(status, headers, body bytes) over HTTPS."""
+        connection = LocalhostHTTPS("127.0.0.1", self.https_port, timeout=timeout, context=self.http11)
+        if isinstance(body, (dict, list)):
+            body, headers = json.dumps(body).encode(), {"Content-Type": "application/json", **(headers or {})}
+        try:
+            connection.request(method, path, body, {"Host": f"localhost:{self.https_port}", **(headers or {})})
+            response = connection.getresponse()
+            return response.status, response.headers, response.read()
+        finally:
+            connection.close()
+
+    def handshake(self) -> ssl.SSLSocket:
+        sock = socket.create_connection(("127.0.0.1", self.https_port), 10)
+        return self.context.wrap_socket(sock, server_hostname="localhost")
+
+    def fingerprint(self) -> str:
+        with self.handshake() as tls:
+            return hashlib.sha256(tls.getpeercert(binary_form=True)).hexdigest()
+
+    def logs(self, service):
+        return json_records(self.stack.compose("logs", "--no-color", "--no-log-prefix", service).stdout)
+
+
+@pytest.fixture(scope="module")
+def front(cookies_session, figures):
+    require_docker()
+    project = bake_with(cookies_session, {"project_slug": "front"})
+    with running_stack(project, DEFAULTS, production=True, direct_app=False) as (stack, took):
+        figures["front door stack (compose.yaml alone): up --build --wait"] = f"{took:.1f} s"
+        yield Front(stack)
+
+
+def test_the_proxy_is_the_only_way_in_and_is_hardened(front):
+    published = {name: row.get("Publishers") or [] for name, row in front.stack.services().items()}
+    assert not [p for p in published["app"] if p.get("PublishedPort")], "compose.yaml publishes the app"
+    proxy = inspect("container", front.stack.container("proxy"))
+    host = proxy["HostConfig"]
+    assert host["ReadonlyRootfs"] and host["CapDrop"] == ["ALL"] and not host["CapAdd"]
+    assert "no-new-privileges:true" in host["SecurityOpt"]
+    assert host["Memory"] and host["NanoCpus"] and host["PidsLimit"]
+    assert proxy["State"]["Health"]["Status"] == "healthy"
+    # The image's own user (docker/proxy/Dockerfile), and no file capability left on Caddy's binary.
+    assert proxy["Config"]["User"].split(":")[0] not in ("", "0", "root")
+    assert_non_root_without_capabilities(front.stack)
+    bindings = [b["HostIp"] for ports in host["PortBindings"].values() for b in ports]
+    assert bindings and set(bindings) == {"127.0.0.1"}, bindings  # PROXY_BIND's default
+
+
+def test_https_with_the_proxys_own_certificate_and_http2(front):
+    status, headers, body = front.request("GET", "/api/items")
+    assert status == 200 and "items" in json.loads(body)
+    with front.handshake() as tls:  # verified against the root certificate from the proxy's volume
+        assert tls.selected_alpn_protocol() == "h2"
+        assert tls.version() in ("TLSv1.3", "TLSv1.2")
+    # HTTP/3 is offered (on UDP HTTPS_PORT, published too).
+    assert f'h3=":{front.https_port}"' in headers["Alt-Svc"]
+    untrusting = ssl.create_default_context()
+    with pytest.raises(ssl.SSLCertVerificationError):
+        untrusting.wrap_socket(
+            socket.create_connection(("127.0.0.1", front.https_port), 10), server_hostname="localhost"
+        )
+
+
+def test_plain_http_redirects_permanently_to_https(front):
+    connection = http.client.HTTPConnection("127.0.0.1", front.http_port, timeout=10)
+    connection.request("POST", "/api/items?page=2", b"{}", {"Host": f"localhost:{front.http_port}"})
+    response = connection.getresponse()
+    # 308 keeps the method and body; the Location names HTTPS_PORT, which is not 443 here.
+    assert response.status == 308
+    assert response.headers["Location"] == f"https://localhost:{front.https_port}/api/items?page=2"
+
+
+def test_security_headers_and_no_server_version(front):
+    _, headers, _ = front.request("GET", "/api/items")
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert "Server" not in headers  # neither gunicorn's nor Caddy's
+    assert "Strict-Transport-Security" not in headers  # localhost: no HSTS
+    connection = http.client.HTTPConnection("127.0.0.1", front.http_port, timeout=10)
+    connection.request("GET", "/", headers={"Host": "localhost"})
+    server = connection.getresponse().headers.get("Server", "")
+    assert not re.search(r"\d", server), server  # Caddy's own answers (the redirect): no version
+
+
+def test_json_is_compressed(front):
+    for n in range(15):  # a list long enough to be worth compressing
+        assert front.request("POST", "/api/items", {"name": f"compressed item {n}"})[0] == 201
+    status, headers, body = front.request("GET", "/api/items", headers={"Accept-Encoding": "gzip"})
+    assert status == 200 and headers["Content-Encoding"] == "gzip"
+    assert len(json.loads(gzip.decompress(body))["items"]) >= 15
+
+
+def test_a_body_over_the_limit_gets_413_from_the_proxy(front):
+    request_id = f"too-large-{uuid.uuid4().hex}"
+    body = json.dumps({"name": "x" * LIMIT}).encode()
+    status, headers, answer = front.request(
+        "POST", "/api/items", body, {"Content-Type": "application/json", "X-Request-ID": request_id}
+    )
+    assert status == 413 and headers["Content-Type"] == "application/json"
+    assert json.loads(answer)["status"] == 413
+    assert not [r for r in front.logs("app") if r.get("request_id") == request_id], "the app saw it"
+    # A body of exactly the limit passes through to the app, which judges it (a name that long: 400).
+    passed = f"at-the-limit-{uuid.uuid4().hex}"
+    body = json.dumps({"name": "y" * (LIMIT - len('{"name": ""}'))}).encode()
+    assert len(body) == LIMIT
+    status, _, _ = front.request(
+        "POST", "/api/items", body, {"Content-Type": "application/json", "X-Request-ID": passed}
+    )
+    assert status == 400
+    assert [r for r in front.logs("app") if r.get("request_id") == passed]
+
+
+def test_the_app_logs_the_real_client_and_the_proxys_request_id(front):
+    given = f"client-id-{uuid.uuid4().hex}"
+    status, headers, body = front.request(
+        "POST", "/api/items", {"name": "behind the proxy"}, {"X-Request-ID": given, "X-Forwarded-For": "203.0.113.9"}
+    )
+    assert status == 201 and headers["X-Request-ID"] == given
+    # Location of the created item: https, on the proxy's address (X-Forwarded-Proto/-Host).
+    assert headers["Location"] == f"https://localhost:{front.https_port}/api/items/{json.loads(body)['id']}"
+    (app_line,) = [r for r in front.logs("app") if r.get("request_id") == given]
+    (proxy_line,) = [
+        r for r in front.logs("proxy") if r.get("request", {}).get("headers", {}).get("X-Request-Id") == [given]
+    ]
+    # The client's address as the proxy saw it (the peer), not the forged X-Forwarded-For.
+    assert app_line["client"] == proxy_line["request"]["remote_ip"] != "203.0.113.9"
+    # Without an id, or with one the app would refuse, the proxy makes one: both logs name it.
+    for sent in ({}, {"X-Request-ID": "spaces are not allowed"}):
+        status, headers, _ = front.request("GET", "/api/items", headers=sent)
+        made = headers["X-Request-ID"]
+        assert status == 200 and made != sent.get("X-Request-ID")
+        assert [r for r in front.logs("app") if r.get("request_id") == made]
+        # (Caddy logs the request headers as the client sent them, and the response headers.)
+        assert [r for r in front.logs("proxy") if r.get("resp_headers", {}).get("X-Request-Id") == [made]]
+
+
+def test_slow_clients_do_not_starve_polite_ones(front, figures):
+    def polite(timeout):
+        status, _, _ = front.request("GET", "/api/items", timeout=timeout)
+        assert status == 200
+
+    result = attack(
+        front.https_port,
+        polite,
+        host_header=f"localhost:{front.https_port}",
+        context=front.http11,
+        server_name="localhost",
+        connections=200,
+        seconds=15,
+    )
+    figures["slow clients through the proxy (200 slowloris connections, 15 s)"] = result.summary()
+    assert result.slow_clients == 200
+    assert result.polite_sent >= 20 and result.polite_in_time == result.polite_sent, result.summary()
+    # The proxy dropped them (read_header 10 s), and the stack is healthy afterwards.
+    assert result.dropped_by_server == result.slow_clients, result.summary()
+    for name, row in front.stack.services().items():
+        if name != "migrate":  # the one-off, done before the app started
+            assert row["State"] == "running" and row["Health"] == "healthy", (name, row)
+    assert front.request("GET", "/readyz")[0] == 200
+
+
+def test_a_real_domain_asks_lets_encrypt_with_the_email_and_gets_hsts(front):
+    """No ACME CA is reachable here: Caddy's own adapter and validator judge the Caddyfile for a domain."""
+    image = inspect("container", front.stack.container("proxy"))["Config"]["Image"]
+    env = {"HTTP_PORT": "80", "HTTPS_PORT": "443", "MAX_CONTENT_LENGTH": str(LIMIT), "ACME_EMAIL": "ops@example.com"}
+
+    def adapt(site):
+        args = [f"--env={k}={v}" for k, v in {**env, "SITE_ADDRESS": site}.items()]
+        docker("run", "--rm", *args, image, "caddy", "validate", "--config", "/etc/caddy/Caddyfile")
+        out = docker("run", "--rm", *args, image, "caddy", "adapt", "--config", "/etc/caddy/Caddyfile").stdout
+        return json.loads(out)
+
+    def hsts_sites(config):
+        """Site hosts whose routes set HSTS for requests to them."""
+        hosts = []
+        for server in config["apps"]["http"]["servers"].values():
+            for route in server["routes"]:
+                site = [h for m in route.get("match", []) for h in m.get("host", [])]
+                for sub in route["handle"][0].get("routes", []):
+                    sets = [h.get("response", {}).get("set", {}) for h in sub["handle"] if h["handler"] == "headers"]
+                    if any("Strict-Transport-Security" in s for s in sets):
+                        excluded = [
+                            h for m in sub.get("match", []) for n in m.get("not", []) for h in n.get("host", [])
+                        ]
+                        hosts += [h for h in site if h not in excluded]
+        return hosts
+
+    domain = adapt("api.example.com")
+    policies = domain["apps"]["tls"]["automation"]["policies"]
+    issuers = [issuer for policy in policies for issuer in policy["issuers"]]
+    acme = [issuer for issuer in issuers if issuer["module"] == "acme"]
+    assert acme and all(issuer["email"] == "ops@example.com" for issuer in acme)
+    assert not [issuer for issuer in issuers if issuer["module"] == "internal"]
+    assert hsts_sites(domain) == ["api.example.com"]
+    assert hsts_sites(adapt("localhost")) == []
+
+
+def test_the_certificate_survives_down_and_up_and_down_v_removes_it(front, figures):
+    before = front.fingerprint()
+    front.stack.compose("down", "--timeout", "10")
+    front.stack.compose("up", "--detach", "--wait", timeout=600)
+    assert front.fingerprint() == before
+    assert front.request("GET", "/api/items")[0] == 200
+    volume = f"{front.stack.name}_proxy-data"
+    assert volume in front.stack.volumes()
+    front.stack.compose("down", "--volumes", "--timeout", "10")
+    assert volume not in front.stack.volumes()
+    assert run(["docker", "volume", "inspect", volume], check=False).returncode != 0
