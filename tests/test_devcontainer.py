@@ -78,13 +78,19 @@ def test_dev_service_mounts_the_project_where_the_editor_opens_it(project):
         assert "db" not in merged["services"] and "TEST_POSTGRES_DB" not in dev.get("environment", {})
 
 
-def test_dev_file_leaves_the_production_services_as_they_are(project):
+def test_dev_file_leaves_the_other_services_as_they_are_but_the_app_reads_src_through_a_mount(project):
+    """No Compose Watch runs for an editor inside the container: the app reads src/ through a bind mount
+    and gunicorn's reloader instead; everything else is as the stack's own files have it."""
     path, _ = project
     require_docker()
     without = compose_config(path, *COMPOSE_FILES[:2])
     with_dev = compose_config(path, *COMPOSE_FILES)
     assert with_dev["services"].pop("dev")
+    app, app_before = with_dev["services"].pop("app"), without["services"].pop("app")
     assert with_dev["services"] == without["services"]
+    (mount,) = [v for v in app["volumes"] if v["type"] == "bind"]
+    assert mount["source"] == str(path / "src") and mount["target"] == "/app/src" and mount["read_only"]
+    assert app["environment"] == {**app_before["environment"], "GUNICORN_RELOAD": "1"}
 
 
 def test_dev_file_matches_the_compose_schema(project):
@@ -101,7 +107,8 @@ def test_dockerfile_dev_stage_has_git_your_user_and_no_code(project):
     assert lines[froms[-1]].endswith(" AS final"), "the final stage must stay the last one"
     assert any(re.search(r"\b(apt-get install|apk add)\b[^&]* git\b", line) for line in stage), stage
     assert "USER ${APP_UID}:${APP_GID}" in stage and "WORKDIR /workspace" in stage
-    assert not any(line.startswith("COPY ") for line in stage)
+    # No code (the workspace is mounted); only uv, for `make lock` and `make add` in the container.
+    assert [line for line in stage if line.startswith("COPY ")] == ["COPY --link --from=uv /uv /usr/local/bin/uv"]
 
 
 def test_devcontainer_cli_reads_the_configuration(project):
