@@ -78,10 +78,12 @@ def test_make_revision_writes_a_migration_as_the_developer_and_make_migrate_appl
     models = next((dev.project / "src").glob("*/models.py"))
     versions = models.parent / "migrations/versions"
     original, before = models.read_text(), set(versions.iterdir())
-    models.write_text(original.replace(
-        "    description: Mapped[str | None]",
-        "    price: Mapped[int | None] = mapped_column()\n    description: Mapped[str | None]",
-    ))
+    models.write_text(
+        original.replace(
+            "    description: Mapped[str | None]",
+            "    price: Mapped[int | None] = mapped_column()\n    description: Mapped[str | None]",
+        )
+    )
     run(["make", "revision", "m=add price"], cwd=dev.project, env=dev.env, timeout=300)
     (new,) = set(versions.iterdir()) - before
     assert new.name.endswith("_add_price.py") and "add_column" in new.read_text() and "price" in new.read_text()
@@ -122,8 +124,13 @@ def test_a_lock_change_rebuilds_and_replaces_the_app_which_imports_it(dev, figur
 def test_make_add_refuses_a_package_that_does_not_exist_and_changes_nothing(dev):
     files = ("requirements.in", *LOCKS)
     before = {name: (dev.project / name).read_text() for name in files}
-    refused = run(["make", "add", "PKG=no-such-package-pde-0000", f"UV={tool('uv')}"], cwd=dev.project,
-                  env=dev.env, timeout=300, check=False)
+    refused = run(
+        ["make", "add", "PKG=no-such-package-pde-0000", f"UV={tool('uv')}"],
+        cwd=dev.project,
+        env=dev.env,
+        timeout=300,
+        check=False,
+    )
     assert refused.returncode != 0
     assert {name: (dev.project / name).read_text() for name in files} == before
     assert not (dev.project / ".add-backup").exists()

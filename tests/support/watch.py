@@ -53,8 +53,12 @@ class DevStack(Stack):
             return time.monotonic() - started
         with self.log.open("w") as log:  # `make dev`, as a developer types it
             self.watch = subprocess.Popen(
-                ["make", "--no-print-directory", "dev"], cwd=self.project, env=self.env,
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                ["make", "--no-print-directory", "dev"],
+                cwd=self.project,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         ready = wait_for(lambda: self.watching() and self.health() == "healthy", timeout=timeout, every=0.5)
         assert ready, f"make dev did not bring up a healthy app:\n{self.log.read_text()[-4000:]}"
