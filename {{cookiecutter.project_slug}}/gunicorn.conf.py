@@ -5,6 +5,7 @@ value counts as unset). All settings: https://docs.gunicorn.org/en/stable/settin
 """
 
 import ast
+import contextlib
 import glob
 import importlib
 import importlib.util
@@ -89,7 +90,7 @@ def preload_libraries():
         try:
             with open(path, encoding="utf-8") as source:
                 tree = ast.parse(source.read(), path)
-        except (OSError, SyntaxError, ValueError):  # a file being edited: its worker will say what is wrong
+        except (OSError, SyntaxError, ValueError):  # being edited: its worker says what is wrong
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
@@ -98,10 +99,9 @@ def preload_libraries():
                 names.add(node.module)
     for name in sorted(names):
         if name.partition(".")[0] != "{{ cookiecutter.package_name }}":
-            try:
+            # A library not installed (yet): the worker that imports it reports it.
+            with contextlib.suppress(ImportError):
                 importlib.import_module(name)
-            except ImportError:  # e.g. a library not installed yet: the worker reports it
-                pass
 
 
 # After PROMETHEUS_MULTIPROC_DIR is set: prometheus_client reads it when it is imported.
