@@ -125,8 +125,9 @@ VERSION = "0.1.0"  # the default answer
 
 @pytest.mark.docker
 def test_devcontainer_up_runs_the_tests_on_the_stacks_postgresql_and_files_are_the_developers(cookies_session):
-    """`devcontainer up`, then `devcontainer exec pytest` on the stack's PostgreSQL; a file created
-    inside belongs to the developer (APP_UID in .env, here 12345, as `make setup` writes your ids)."""
+    """`devcontainer up`, then `devcontainer exec pytest` on the stack's PostgreSQL; `make revision` and
+    `make migrate` inside; a file created inside belongs to the developer (APP_UID in .env, here
+    12345, as `make setup` writes your ids)."""
     require_docker()
     cli = devcontainer_cli()
     project = bake_with(cookies_session, {"project_slug": f"devcontainer-{uuid.uuid4().hex[:6]}"})
@@ -153,6 +154,26 @@ def test_devcontainer_up_runs_the_tests_on_the_stacks_postgresql_and_files_are_t
         query = "SELECT version_num FROM alembic_version"
         migrated = run([*compose, "exec", "-T", "db", "sh", "-c", psql, query], cwd=project, env=env)
         assert migrated.stdout.strip(), "the tests did not migrate the test database"
+
+        # A model change, then its migration, written inside (make revision) as the developer, applied
+        # (make migrate) to the stack's PostgreSQL: the Makefile runs Alembic directly in here.
+        models = next((project / "src").glob("*/models.py"))
+        versions = models.parent / "migrations/versions"
+        before = set(versions.iterdir())
+        models.write_text(
+            models.read_text().replace(
+                "    description: Mapped[str | None]",
+                "    price: Mapped[int | None] = mapped_column()\n    description: Mapped[str | None]",
+            )
+        )
+        run([cli, "exec", *workspace, "make", "revision", "m=add price"], env=env, timeout=300)
+        (new,) = set(versions.iterdir()) - before
+        assert "add_column" in new.read_text() and (new.stat().st_uid, new.stat().st_gid) == (DEV_UID, DEV_UID)
+        run([cli, "exec", *workspace, "make", "migrate"], env=env, timeout=300)
+        psql_app = 'psql --username="$POSTGRES_USER" --dbname="$POSTGRES_DB" -Atc "$0"'
+        columns = "SELECT column_name FROM information_schema.columns WHERE table_name = 'items'"
+        listed = run([*compose, "exec", "-T", "db", "sh", "-c", psql_app, columns], cwd=project, env=env).stdout
+        assert "price" in listed.split()
 
         who = run([cli, "exec", *workspace, "sh", "-c", "id -u; touch made-inside; git --version"], env=env).stdout
         assert str(DEV_UID) in who.split() and "git version" in who
