@@ -298,6 +298,9 @@ def main() -> None:
     inner = inner_loop.run_all(options.quick)  # edit to served, lock change to serving: watch vs reload
     markdown = table(results, floor) + "\n\n" + inner_loop.table(inner)
     print(markdown)
+    from .api import main as compare_apps  # the app before and after issue 18 (imports this module)
+
+    markdown += "\n\n" + compare_apps(options.quick, options.runs, options.seconds)
     options.out.mkdir(parents=True, exist_ok=True)
     (options.out / "bench.md").write_text(markdown + "\n")
     report = {
