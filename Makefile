@@ -25,7 +25,7 @@ test-fast: $(BIN)/pytest ## everything but the Docker tests
 lint: $(BIN)/pytest ## every hook of .pre-commit-config.yaml on every file: ruff, mypy, shellcheck, YAML/TOML/JSON, ...
 	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
-bench: $(BIN)/pytest ## the project's Dockerfile vs two reference ones: builds, size, start, serving (Docker, ~15 min)
+bench: $(BIN)/pytest ## the Dockerfile vs three reference ones (builds, size, start, serving), the inner loop (Docker)
 	$(BIN)/python -m benchmarks.compare
 
 bench-quick: $(BIN)/pytest ## the same, one run with 3 s of load: proves the benchmark works (CI)

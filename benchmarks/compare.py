@@ -1,12 +1,13 @@
-"""The default project's Dockerfile side by side with two reference Dockerfiles, in one run.
+"""The default project's Dockerfile side by side with three reference Dockerfiles, in one run.
 
     .venv/bin/python -m benchmarks.compare [--quick] [--runs N] [--out build/bench]   # or: make bench
 
-References (in benchmarks/): naive.Dockerfile (tutorial style: COPY . ., then pip install) and
-docker-init.Dockerfile (`docker init` style: pip cache mount, bind-mounted requirements, one stage).
+References (in benchmarks/): naive.Dockerfile (tutorial style: COPY . ., then pip install),
+docker-init.Dockerfile (`docker init` style: pip cache mount, bind-mounted requirements, one stage)
+and uv.Dockerfile (uv's recommended shape: uv copied in, bytecode compiled, cache mount, one stage).
 Each is built from the same baked default project (same requirements.txt, same source, same base).
 Every figure is the median of --runs runs (3; --quick: 1 run and 3 s of load), with its ratio to
-the docker-init-style figure. Builds: cold (builder cache and cache mounts pruned, so everything
+the uv-shape figure. Builds: cold (builder cache and cache mounts pruned, so everything
 comes from PyPI), no change, after a source edit, after adding one requirement to requirements.in
 (re-locked before the clock starts). Size: bytes the image adds over its base, and the floor
 (installed packages as pip installs them + the app's source). Stack: `docker compose up --wait` of
@@ -30,6 +31,7 @@ from pathlib import Path
 
 from cookiecutter.main import cookiecutter
 
+from benchmarks import inner_loop
 from tests.support.bake import TEMPLATE
 from tests.support.docker import (
     base_images,
@@ -53,8 +55,9 @@ DOCKERFILES = {  # name -> Dockerfile (None: the project's own); the last is the
     "template": None,
     "naive": HERE / "naive.Dockerfile",
     "docker-init": HERE / "docker-init.Dockerfile",
+    "uv": HERE / "uv.Dockerfile",
 }
-REFERENCE = "docker-init"
+REFERENCE = "uv"
 ADDED_REQUIREMENT = "six>=1.17"  # small, pure Python, no dependencies of its own
 EDITED_SOURCE = "src/my_service/health.py"
 CONNECTIONS = 32
@@ -80,6 +83,7 @@ class Project:
         self.path = path
         self.built: set[str] = set()  # every image id built, removed at the end (a rebuild leaves the old one untagged)
         self.base = base_images(path / "Dockerfile")[-1]  # the last FROM image: the runtime base
+        self.uv = next(image for image in base_images(path / "Dockerfile") if "/uv:" in image)
         self.originals = {name: (path / name).read_text() for name in (EDITED_SOURCE, "requirements.in", *LOCKS)}
         # The locks with one more requirement, compiled once, before any clock starts.
         (path / "requirements.in").write_text(self.originals["requirements.in"] + ADDED_REQUIREMENT + "\n")
@@ -103,6 +107,8 @@ class Project:
 def build(project: Project, dockerfile: Path | None, tag: str) -> float:
     cmd, env = build_command()
     extra = ["--file", str(dockerfile), "--build-arg", f"BASE_IMAGE={project.base}"] if dockerfile else []
+    if dockerfile and "UV_IMAGE" in dockerfile.read_text():  # the uv the project's Dockerfile names
+        extra += ["--build-arg", f"UV_IMAGE={project.uv}"]
     started = time.monotonic()
     run([*cmd, "--progress=plain", "--tag", tag, *extra, "."], cwd=project.path, env=env, timeout=1200)
     took = time.monotonic() - started
@@ -297,7 +303,8 @@ def main() -> None:
                 docker("image", "rm", "--force", image, check=False)
             docker("builder", "prune", "--all", "--force", check=False, timeout=600)
     results = {name: median_figures(r) for name, r in per_run.items()}
-    markdown = table(results, floor) + "\n\n" + proxy.table(front_door)
+    inner = inner_loop.run_all(options.quick)  # edit to served, lock change to serving: watch vs reload
+    markdown = table(results, floor) + "\n\n" + proxy.table(front_door) + "\n\n" + inner_loop.table(inner)
     print(markdown)
     from .api import main as compare_apps  # the app before and after issue 18 (imports this module)
 
@@ -313,6 +320,7 @@ def main() -> None:
         "per_run": per_run,
         "reference": REFERENCE,
         "front_door": front_door,
+        "inner_loop": inner,
     }
     (options.out / "bench.json").write_text(json.dumps(report, indent=2) + "\n")
     print(f"wrote {options.out / 'bench.md'} and {options.out / 'bench.json'}")

@@ -78,13 +78,19 @@ def test_dev_service_mounts_the_project_where_the_editor_opens_it(project):
         assert "db" not in merged["services"] and "TEST_POSTGRES_DB" not in dev.get("environment", {})
 
 
-def test_dev_file_leaves_the_production_services_as_they_are(project):
+def test_dev_file_leaves_the_other_services_as_they_are_but_the_app_reads_src_through_a_mount(project):
+    """No Compose Watch runs for an editor inside the container: the app reads src/ through a bind mount
+    and gunicorn's reloader instead; everything else is as the stack's own files have it."""
     path, _ = project
     require_docker()
     without = compose_config(path, *COMPOSE_FILES[:2])
     with_dev = compose_config(path, *COMPOSE_FILES)
     assert with_dev["services"].pop("dev")
+    app, app_before = with_dev["services"].pop("app"), without["services"].pop("app")
     assert with_dev["services"] == without["services"]
+    (mount,) = [v for v in app["volumes"] if v["type"] == "bind"]
+    assert mount["source"] == str(path / "src") and mount["target"] == "/app/src" and mount["read_only"]
+    assert app["environment"] == {**app_before["environment"], "GUNICORN_RELOAD": "1"}
 
 
 def test_dev_file_matches_the_compose_schema(project):
@@ -101,7 +107,8 @@ def test_dockerfile_dev_stage_has_git_your_user_and_no_code(project):
     assert lines[froms[-1]].endswith(" AS final"), "the final stage must stay the last one"
     assert any(re.search(r"\b(apt-get install|apk add)\b[^&]* git\b", line) for line in stage), stage
     assert "USER ${APP_UID}:${APP_GID}" in stage and "WORKDIR /workspace" in stage
-    assert not any(line.startswith("COPY ") for line in stage)
+    # No code (the workspace is mounted); only uv, for `make lock` and `make add` in the container.
+    assert [line for line in stage if line.startswith("COPY ")] == ["COPY --link --from=uv /uv /usr/local/bin/uv"]
 
 
 def test_devcontainer_cli_reads_the_configuration(project):
@@ -118,8 +125,9 @@ VERSION = "0.1.0"  # the default answer
 
 @pytest.mark.docker
 def test_devcontainer_up_runs_the_tests_on_the_stacks_postgresql_and_files_are_the_developers(cookies_session):
-    """`devcontainer up`, then `devcontainer exec pytest` on the stack's PostgreSQL; a file created
-    inside belongs to the developer (APP_UID in .env, here 12345, as `make setup` writes your ids)."""
+    """`devcontainer up`, then `devcontainer exec pytest` on the stack's PostgreSQL; `make revision` and
+    `make migrate` inside; a file created inside belongs to the developer (APP_UID in .env, here
+    12345, as `make setup` writes your ids)."""
     require_docker()
     cli = devcontainer_cli()
     project = bake_with(cookies_session, {"project_slug": f"devcontainer-{uuid.uuid4().hex[:6]}"})
@@ -146,6 +154,26 @@ def test_devcontainer_up_runs_the_tests_on_the_stacks_postgresql_and_files_are_t
         query = "SELECT version_num FROM alembic_version"
         migrated = run([*compose, "exec", "-T", "db", "sh", "-c", psql, query], cwd=project, env=env)
         assert migrated.stdout.strip(), "the tests did not migrate the test database"
+
+        # A model change, then its migration, written inside (make revision) as the developer, applied
+        # (make migrate) to the stack's PostgreSQL: the Makefile runs Alembic directly in here.
+        models = next((project / "src").glob("*/models.py"))
+        versions = models.parent / "migrations/versions"
+        before = set(versions.iterdir())
+        models.write_text(
+            models.read_text().replace(
+                "    description: Mapped[str | None]",
+                "    price: Mapped[int | None] = mapped_column()\n    description: Mapped[str | None]",
+            )
+        )
+        run([cli, "exec", *workspace, "make", "revision", "m=add price"], env=env, timeout=300)
+        (new,) = set(versions.iterdir()) - before
+        assert "add_column" in new.read_text() and (new.stat().st_uid, new.stat().st_gid) == (DEV_UID, DEV_UID)
+        run([cli, "exec", *workspace, "make", "migrate"], env=env, timeout=300)
+        psql_app = 'psql --username="$POSTGRES_USER" --dbname="$POSTGRES_DB" -Atc "$0"'
+        columns = "SELECT column_name FROM information_schema.columns WHERE table_name = 'items'"
+        listed = run([*compose, "exec", "-T", "db", "sh", "-c", psql_app, columns], cwd=project, env=env).stdout
+        assert "price" in listed.split()
 
         who = run([cli, "exec", *workspace, "sh", "-c", "id -u; touch made-inside; git --version"], env=env).stdout
         assert str(DEV_UID) in who.split() and "git version" in who

@@ -4,6 +4,10 @@ The defaults below are the only ones: compose passes a setting only when .env se
 value counts as unset). All settings: https://docs.gunicorn.org/en/stable/settings.html
 """
 
+import ast
+import contextlib
+import glob
+import importlib
 import importlib.util
 import os
 import shutil
@@ -33,12 +37,15 @@ errorlog = "-"
 loglevel = setting("LOG_LEVEL", "info").lower()
 
 
+def package_dir():
+    return os.path.dirname(importlib.util.find_spec("{{ cookiecutter.package_name }}").origin)
+
+
 def load_app_logs():
     """The app's logs.py, run from its file. Importing it would import the whole package into this
     master process; the workers, forked from it, would keep that copy, and the reloader would
     restart them on the old code."""
-    package = importlib.util.find_spec("{{ cookiecutter.package_name }}")
-    path = os.path.join(os.path.dirname(package.origin), "logs.py")
+    path = os.path.join(package_dir(), "logs.py")
     spec = importlib.util.spec_from_file_location("app_logs", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -71,3 +78,31 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def preload_libraries():
+    """Import here, in the master, the libraries that the app's modules import (read from their
+    source; the app itself is not imported, see load_app_logs). Every worker is forked with them
+    loaded: a worker started for an edit (`make dev` sends HUP) imports only the app's own modules,
+    which takes a fraction of a second instead of a second or more."""
+    names = set()
+    for path in glob.glob(os.path.join(package_dir(), "**", "*.py"), recursive=True):
+        try:
+            with open(path, encoding="utf-8") as source:
+                tree = ast.parse(source.read(), path)
+        except (OSError, SyntaxError, ValueError):  # being edited: its worker says what is wrong
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module)
+    for name in sorted(names):
+        if name.partition(".")[0] != "{{ cookiecutter.package_name }}":
+            # A library not installed (yet): the worker that imports it reports it.
+            with contextlib.suppress(ImportError):
+                importlib.import_module(name)
+
+
+# After PROMETHEUS_MULTIPROC_DIR is set: prometheus_client reads it when it is imported.
+preload_libraries()
