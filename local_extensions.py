@@ -6,7 +6,6 @@ template's folder on sys.path while it runs). The template uses:
     "{{ cookiecutter.description | toml_escape }}"           pyproject.toml: in a TOML basic string
     "{{ cookiecutter.project_name | dockerfile_escape }}"    Dockerfile LABEL: in a double-quoted value
     {{ cookiecutter.project_name | markdown_text }}          README.md: text, never markup or HTML
-    {{ cookiecutter.version | image_tag }}                   compose files: the Docker tag of the version
 
 and cookiecutter.json's last answer, `__checked`, runs `check_answers` once every answer is known.
 The answers never contain a control character or a newline: the pre-gen hook's rules refuse them.
@@ -114,5 +113,4 @@ class AnswerFilters(Extension):
             toml_escape=toml_escape,
             dockerfile_escape=dockerfile_escape,
             markdown_text=markdown_text,
-            image_tag=rules.image_tag,
         )

@@ -96,7 +96,7 @@ MAX_LENGTH = {
     "project_slug": 50,
     "package_name": 50,  # also a PostgreSQL role name: at most 63 bytes
     "author_email": 254,
-    "version": 64,  # the image tag `<version>-dev` may have at most 128 characters
+    "version": 64,  # its image tag (`make push`) may have at most 128 characters
     "repository_url": 200,
 }
 SLUG_RE = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", re.ASCII)
@@ -150,13 +150,6 @@ VERSION_RE = re.compile(
 # Jinja's markers, spelled escaped: cookiecutter renders this file with Jinja before running it.
 TEMPLATE_MARKER_RE = re.compile(r"\{[\{\%\#]")
 BACKSLASH_BEFORE_QUOTE_RE = re.compile(r'\\(?="|\Z)')
-# A Docker tag is [A-Za-z0-9_.-]: the `!` of an epoch and the `+` of a local version become `_`.
-TAG_UNSAFE_RE = re.compile(r"[!+]")
-
-
-def image_tag(version: str) -> str:
-    """The Docker image tag of a version: `1!2.0+local` -> `1_2.0_local` (local_extensions.py uses it)."""
-    return TAG_UNSAFE_RE.sub("_", version)
 
 
 def check_characters(name: str, value: str) -> str | None:

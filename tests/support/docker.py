@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import sys
 import time
-import tomllib
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -194,6 +193,4 @@ def running_stack(project: Path, answers: dict[str, str], production=False, extr
         yield stack, time.monotonic() - started
     finally:
         stack.compose("down", "--volumes", "--timeout", "10", check=False)
-        version = tomllib.loads((project / "pyproject.toml").read_text())["project"]["version"]
-        app_image = f"{project.name}-app:{version}"
-        docker("image", "rm", "--force", app_image, f"{app_image}-dev", check=False)
+        docker("image", "rm", "--force", f"{project.name}-app:local", f"{project.name}-app:local-dev", check=False)

@@ -1,5 +1,7 @@
 """The application: create_app() builds it (what it is for: README.md and pyproject.toml)."""
 
+from importlib.metadata import version
+
 from flask import Flask
 
 from . import db, errors, logs, metrics
@@ -7,7 +9,9 @@ from .api import bp as api_bp
 from .config import Settings
 from .health import bp as health_bp
 
-__version__ = "{{ cookiecutter.version }}"
+# pyproject.toml's version, from the package's metadata: installed natively (`pip install -e .`),
+# written by the image's build (Dockerfile).
+__version__ = version("{{ cookiecutter.project_slug }}")
 
 
 def create_app(settings: Settings | None = None) -> Flask:
