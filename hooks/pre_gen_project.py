@@ -17,68 +17,57 @@ the project's folder is made. Here, the last guard (e.g. for a replay file), the
 Answers arrive through `tojson` at the bottom of this file, so a crafted answer is only ever data.
 """
 
+import json
 import keyword
 import re
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-CHOICES = {
-    "python_version": ("3.13", "3.14", "3.12", "3.11"),
-    "base_image": ("debian-slim", "alpine", "ubuntu"),
-    "database": ("postgresql", "sqlite"),
-    "monitoring": ("prometheus", "prometheus-grafana", "none"),
-}
-# Every distribution the generated project installs (requirements.txt, requirements-dev.txt, and the
-# build and install tools) -> the top-level names it puts into site-packages. A package of the project
-# with one of these names would shadow it, and a distribution of that name would clash with it.
-# tests/test_hooks.py checks that every distribution of the requirements files is here.
-INSTALLED = {
-    "alembic": ("alembic",),
-    "blinker": ("blinker",),
-    "click": ("click",),
-    "flask": ("flask",),
-    "gunicorn": ("gunicorn",),
-    "itsdangerous": ("itsdangerous",),
-    "jinja2": ("jinja2",),
-    "mako": ("mako",),
-    "markupsafe": ("markupsafe",),
-    "prometheus-client": ("prometheus_client",),
-    "psycopg": ("psycopg",),
-    "psycopg-binary": ("psycopg_binary",),
-    "sqlalchemy": ("sqlalchemy",),
-    "typing-extensions": ("typing_extensions",),
-    "tzdata": ("tzdata",),  # on Windows only, like colorama
-    "colorama": ("colorama",),
-    "werkzeug": ("werkzeug",),
-    "iniconfig": ("iniconfig",),
-    "packaging": ("packaging",),
-    "pluggy": ("pluggy",),
-    "pygments": ("pygments",),
+# What the generated project installs: every distribution of its locks (requirements*.txt, both
+# database variants), read from the template's project folder, plus the tools a virtualenv has beside
+# them. A package of the project with one of their import names would shadow it, and a distribution
+# of that name would clash with it. A distribution's import name is its name (`-` as `_`), but for
+# these (tests/test_hooks.py checks them against what each installs).
+LOCK_ENTRY_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==", re.MULTILINE)
+TOOLS = ("pip", "setuptools", "wheel")
+IMPORT_NAMES = {
     "pytest": ("pytest", "_pytest", "py"),
-    "ruff": ("ruff",),
     "mypy": ("mypy", "mypyc"),
-    "mypy-extensions": ("mypy_extensions",),
-    "ast-serialize": ("ast_serialize",),
-    "librt": ("librt",),
-    "pathspec": ("pathspec",),
-    "pytest-cov": ("pytest_cov",),
-    "coverage": ("coverage",),
-    "pre-commit": ("pre_commit",),
-    "cfgv": ("cfgv",),
-    "distlib": ("distlib",),
-    "filelock": ("filelock",),
-    "identify": ("identify",),
-    "nodeenv": ("nodeenv",),
-    "platformdirs": ("platformdirs",),
-    "python-discovery": ("python_discovery",),
     "pyyaml": ("yaml", "_yaml"),
-    "virtualenv": ("virtualenv",),
-    "pip": ("pip",),
     "setuptools": ("setuptools", "pkg_resources", "_distutils_hack", "distutils"),
-    "wheel": ("wheel",),
 }
-DEPENDENCY_MODULES = {module for modules in INSTALLED.values() for module in modules}
+
+
+def installed(template: Path) -> tuple[set[str], set[str]]:
+    """The distributions the project installs (normalized names) and their import names."""
+    locks = "".join(path.read_text(encoding="utf-8") for path in template.glob("*/requirements*.txt"))
+    names = {re.sub(r"[-_.]+", "-", name).lower() for name in LOCK_ENTRY_RE.findall(locks)} | set(TOOLS)
+    return names, {module for name in names for module in IMPORT_NAMES.get(name, (name.replace("-", "_"),))}
+
+
+def choices(template: Path) -> dict[str, tuple[str, ...]]:
+    """cookiecutter.json's choice lists (cookiecutter refuses another value, but takes a replay file's)."""
+    context = json.loads((template / "cookiecutter.json").read_text(encoding="utf-8"))
+    return {name: tuple(value) for name, value in context.items() if isinstance(value, list) and name[0] != "_"}
+
+
+def load(template: Path) -> None:
+    """Read the facts the rules need from the template's folder, where each is written once."""
+    global CHOICES, INSTALLED, DEPENDENCY_MODULES
+    CHOICES = choices(template)
+    INSTALLED, DEPENDENCY_MODULES = installed(template)
+
+
+# Imported from the template (local_extensions.py, the tests), this file's folder is in it; run as
+# the hook, from a copy elsewhere, main() loads the template folder that cookiecutter names.
+CHOICES: dict[str, tuple[str, ...]] = {}
+INSTALLED: set[str] = set()
+DEPENDENCY_MODULES: set[str] = set()
+HERE = Path(__file__).resolve().parents[1]
+if (HERE / "cookiecutter.json").exists():
+    load(HERE)
 # The standard library of the Python running cookiecutter, plus what newer ones added (the image may
 # run a newer Python than cookiecutter does).
 STDLIB_MODULES = set(sys.stdlib_module_names) | {"annotationlib", "compression"}
@@ -292,7 +281,9 @@ def as_read(value: object) -> object:
     return value
 
 
-def main(answers: Mapping[str, object]) -> int:
+def main(answers: Mapping[str, object], template: str = "") -> int:
+    if template:  # cruft names none: its early check (local_extensions.py) had them
+        load(Path(template))
     problem = validate({name: as_read(value) for name, value in answers.items()})
     if problem:
         print(f"ERROR: {problem}", file=sys.stderr)
@@ -319,7 +310,8 @@ if not TYPE_CHECKING and __name__ == "__main__":
                 "base_image": {{ cookiecutter.base_image | tojson }},
                 "database": {{ cookiecutter.database | tojson }},
                 "monitoring": {{ cookiecutter.monitoring | tojson }},
-            }
+            },
+            {{ cookiecutter._repo_dir | default("") | tojson }},
         )
     )
 # fmt: on

@@ -68,16 +68,22 @@ def test_a_replay_file_without_internal_keys_bakes(tmp_path, missing):
     assert 'name = "hand-made"' in (output / "hand-made/pyproject.toml").read_text()
 
 
-def test_a_bad_replay_file_without_internal_keys_is_refused(tmp_path):
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [({"version": "v1."}, "version 'v1.'"), ({"package_name": "yaml"}, "shadow the dependency")],
+    ids=["version", "package-from-the-locks"],
+)
+def test_a_bad_replay_file_without_internal_keys_is_refused(tmp_path, answer, expected):
     """The early check cannot see the whole set: the pre-gen hook refuses it, its line on stderr (after
-    cookiecutter's own report of a failed hook, on stdout, which it prints for any hook)."""
+    cookiecutter's own report of a failed hook, on stdout, which it prints for any hook). The hook runs
+    from a copy, and reads the locks' names from the template folder that cookiecutter gives it."""
     replay = tmp_path / "replay.json"
-    replay.write_text(json.dumps({"cookiecutter": {**ANSWERS, "version": "v1."}}))
+    replay.write_text(json.dumps({"cookiecutter": {**ANSWERS, **answer}}))
     output = tmp_path / "out"
     output.mkdir()
     command = [tool("cookiecutter"), str(TEMPLATE), "--replay-file", replay, "--default-config", "-o", output]
     result = run(command, cwd=tmp_path, check=False)
     assert result.returncode == 1 and "local_extensions" not in result.stdout + result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR:")]
-    assert len(errors) == 1 and "version 'v1.'" in errors[0], result.stderr
+    assert len(errors) == 1 and expected in errors[0], result.stderr
     assert list(output.iterdir()) == []
