@@ -1,4 +1,16 @@
-"""Layer 1 and 2: every supported combination bakes, and its files pass static checks."""
+"""Layer 1 and 2: every supported combination bakes, and its files pass static checks.
+
+Every supported combination of python_version x base_image x database x monitoring (the ones with
+Grafana on SQLite are refused) bakes, leaves no template markers, parses, compiles, and is clean under
+`ruff check` and `ruff format --check`. Its Dockerfile passes hadolint and has a non-root, exec-form
+final stage; for Alpine, which cannot build here, the whole lock downloads as musllinux wheels
+(`--only-binary :all:`) on every Python version. Its compose files match the Compose specification's
+JSON schema, pass `docker compose config` and `compose-lint --fail-on low`, publish only on 127.0.0.1,
+give every service a healthcheck and resource limits, and keep every state in a named volume.
+Prometheus and Grafana files parse and reference datasources by fixed uid. No secret is in a file git
+would track; git itself (`git check-attr`) says every file with a shebang, every Dockerfile and the
+Makefile is `eol=lf`, and every file follows the generated `.editorconfig`.
+"""
 
 import ast
 import contextlib
@@ -19,6 +31,7 @@ from .support.docker import dockerfile_instructions, with_args
 from .support.locks import requirements as lock_entries
 from .support.process import run, skip_or_fail, tool
 from .support.readme import documented_settings
+from .support.workflows import github_files, pins, zizmor
 
 
 def text_files(project):
@@ -96,6 +109,8 @@ def test_files_of_unselected_options_are_absent(project):
     assert (path / "docker/postgres").exists() == (answers["database"] == "postgresql")
     assert (path / "docker/prometheus").exists() == (answers["monitoring"] != "none")
     assert (path / "docker/grafana").exists() == (answers["monitoring"] == "prometheus-grafana")
+    assert (path / "docs/backups.md").exists() == (answers["database"] == "postgresql")
+    assert (path / "docs/monitoring.md").exists() == (answers["monitoring"] != "none")
 
 
 # ------------------------------------------------------------------ the Dockerfile, statically
@@ -227,7 +242,7 @@ def test_every_service_runs_as_a_non_root_user_with_no_capability_added(project)
 
 
 def test_every_setting_documented_for_env_is_passed_to_the_app(project):
-    """The README's Configuration table says which settings go in .env: compose passes each to the app."""
+    """docs/configuration.md's settings table says which settings go in .env: compose passes each to the app."""
     path, _ = project
     production, _ = compose_files(path)
     environment = production["services"]["app"]["environment"]
@@ -306,12 +321,29 @@ def test_dependabot_config_matches_its_schema_and_covers_every_ecosystem(project
     status, output = check_jsonschema("--builtin-schema", "vendor.dependabot", path / ".github/dependabot.yml")
     assert status == 0, output
     updates = yaml.safe_load((path / ".github/dependabot.yml").read_text())["updates"]
-    # pip: requirements*.in and the uv-compiled locks; docker: the Dockerfile; docker-compose: the
-    # images compose.yaml runs; github-actions: the workflows.
-    assert [update["package-ecosystem"] for update in updates] == ["pip", "docker", "docker-compose", "github-actions"]
+    # pip: requirements*.in and the uv-compiled locks, and the template-update workflow's cruft; docker:
+    # the Dockerfile; docker-compose: the images compose.yaml runs; github-actions: the workflows.
+    assert [(update["package-ecosystem"], update["directory"]) for update in updates] == [
+        ("pip", "/"),
+        ("pip", "/.github/template-update"),
+        ("docker", "/"),
+        ("docker-compose", "/"),
+        ("github-actions", "/"),
+    ]
     for update in updates:
         assert update["schedule"]["interval"] == "weekly"
         assert [group["update-types"] for group in update["groups"].values()] == [["minor", "patch"]]
+
+
+def test_github_files_are_zizmor_clean_and_pinned(project):
+    """zizmor (offline, default settings) finds nothing in the workflows and Dependabot config; every
+    action is pinned to a commit with its version (test_ci_workflow.py checks the rest of them)."""
+    path, _ = project
+    files = github_files(path)
+    assert [file.name for file in files] == ["dependabot.yml", "ci.yml", "release.yml", "template-update.yml"]
+    findings = zizmor(*files)
+    assert findings == [], [(f["ident"], f["locations"][0]["symbolic"]["key"]) for f in findings]
+    assert all(pins(file) for file in files if file.parent.name == "workflows")
 
 
 def git_initialised(path):

@@ -215,7 +215,10 @@ def test_combination_rule():
     [
         ({"database": "postgresql", "monitoring": "prometheus-grafana"}, []),
         ({"database": "postgresql", "monitoring": "prometheus"}, ["docker/grafana"]),
-        ({"database": "sqlite", "monitoring": "none"}, ["docker/postgres", "docker/prometheus", "docker/grafana"]),
+        (
+            {"database": "sqlite", "monitoring": "none"},
+            ["docker/postgres", "docs/backups.md", "docker/prometheus", "docker/grafana", "docs/monitoring.md"],
+        ),
     ],
 )
 def test_paths_to_remove(answers, removed):

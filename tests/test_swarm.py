@@ -4,7 +4,7 @@ Statically, for every supported set of services (database x monitoring): the fil
 gives `docker stack deploy` is accepted by `docker stack config`. For real, with the default
 answers, on a single-node swarm on this engine: the tests run in file order on one deployment
 (deploy, scale, rolling update under load, a failing update that Swarm rolls back, undeploy and
-deploy again), then remove all of it. Only the commands the README documents are used: make
+deploy again), then remove all of it. Only the commands docs/swarm.md documents are used: make
 registry, push, deploy, scale, undeploy.
 """
 

@@ -43,6 +43,7 @@ def test_make_derives_the_version_and_its_tag(cookies_session):
     set_version(project, VERSION)
     assert make_variable(project, "APP_VERSION") == VERSION
     assert make_variable(project, "APP_TAG") == "7_0.2.0_local.1"
+    assert run(["make", "--silent", "version"], cwd=project).stdout == f"{VERSION}\n"
 
 
 @pytest.mark.parametrize("answers", one_per(lambda a: a["database"]), ids=combination_id)
