@@ -2,8 +2,8 @@
 `${VAR...}` of every compose file (compose*.yaml, .devcontainer/compose.yaml) has a line `VAR=value` or
 `# VAR=value` there. A variable compose requires (`${VAR:?...}`) has an active line; one with a default
 (`${VAR:-default}`) shows that default, or is empty where the files give it different defaults (LOG_LEVEL
-is DEBUG in development only). The exceptions: the variables the Makefile exports itself (APP_VERSION
-from pyproject.toml, APP_TAG, REGISTRY), which make passes to every compose command it runs."""
+is DEBUG in development only). The exceptions: the variables the Makefile exports itself (APP_TAG, from
+pyproject.toml's version, and REGISTRY), which make passes to every compose command it runs."""
 
 import re
 

@@ -1,7 +1,7 @@
 """The project's version is written once, in pyproject.toml; everything else derives it: the Makefile's
-APP_VERSION (passed to every build through compose.yaml) and APP_TAG (`make push`'s tag), the image's
+APP_VERSION (`make version`; `make push` builds with it) and APP_TAG (`make push`'s tag), the image's
 label and the package's metadata (the Dockerfile), `__version__` (importlib.metadata). Local images have
-version-free tags (`:local`, `:dev`)."""
+version-free tags (`:local`, `:local-dev`) and are built alike by `docker compose` and `make`."""
 
 import re
 import uuid
@@ -44,6 +44,9 @@ def test_make_derives_the_version_and_its_tag(cookies_session):
     assert make_variable(project, "APP_VERSION") == VERSION
     assert make_variable(project, "APP_TAG") == "7_0.2.0_local.1"
     assert run(["make", "--silent", "version"], cwd=project).stdout == f"{VERSION}\n"
+    if "\npush:" in (project / "Makefile").read_text():  # deploy=swarm
+        push = run(["make", "--dry-run", "push"], cwd=project).stdout
+        assert f"build --build-arg APP_VERSION={VERSION} app" in push, push
 
 
 @pytest.mark.parametrize("answers", one_per(lambda a: a["database"]), ids=combination_id)
@@ -62,8 +65,9 @@ def test_local_images_have_version_free_tags(cookies_session, answers):
         "compose.override.yaml": f"{project.name}-app:local-dev",
         ".devcontainer/compose.yaml": f"{project.name}-dev:local",
     }
+    # Built alike by `docker compose up` and `make up`: the version (label) is for what is pushed.
     build = yaml.safe_load((project / "compose.yaml").read_text())["services"]["app"]["build"]
-    assert build["args"] == {"APP_VERSION": "${APP_VERSION:-}"}
+    assert "APP_VERSION" not in build.get("args", {})
 
 
 def image_version(tag, package):
@@ -76,9 +80,10 @@ def image_version(tag, package):
 
 @pytest.mark.docker
 def test_the_image_carries_the_version_make_passes(cookies_session):
-    """Built for real: with pyproject.toml's version changed, the image make builds (compose.yaml passes
-    APP_VERSION) has it in its label and __version__; APP_VERSION=... builds another one; a plain build
-    (no APP_VERSION) still has pyproject.toml's __version__; so does the test stage (`make test`)."""
+    """Built for real: with pyproject.toml's version changed, the image built with make's APP_VERSION (as
+    `make push` and the release workflow build it) has it in its label and __version__; APP_VERSION=...
+    builds another one; a local build (no APP_VERSION) still has pyproject.toml's __version__, and so
+    does the test stage (`make test`)."""
     require_docker()
     project = bake_with(cookies_session, {"project_slug": "i15c-version", "package_name": "i15c_version"})
     set_version(project, VERSION)

@@ -56,7 +56,7 @@ def shown_answers(project: Path) -> dict[str, dict[str, str]]:
     """Each free answer as pyproject.toml, the image's labels and the README show it."""
     meta = tomllib.loads((project / "pyproject.toml").read_text())["project"]
     labels = oci_labels(project / "Dockerfile")
-    # The version label is the build argument that make passes every build (compose.yaml).
+    # The version label is the build argument that `make push` (and the release workflow) passes.
     assert labels["version"] == "${APP_VERSION}", labels["version"]
     title, description = readme_title_and_description(project / "README.md")
     return {
