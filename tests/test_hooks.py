@@ -12,7 +12,7 @@ from hooks import pre_gen_project as pre
 from .support.bake import bake_with
 from .support.combinations import DEFAULTS
 from .support.locks import DATABASES
-from .support.process import run, tool
+from .support.process import dev_lock_venv, run
 
 VALID = {
     "project_name": "My Service",
@@ -96,11 +96,8 @@ def test_what_the_locks_install_is_forbidden(cookies_session, tmp_path, database
     """The names come from the locks themselves: every distribution a virtualenv of the dev lock (the
     app's lock and more) holds is refused as a slug, and every top-level name it installs as a package."""
     project = bake_with(cookies_session, {"database": database})
-    venv = tmp_path / "venv"
-    run([tool("uv"), "venv", "--quiet", "--seed", "--python", sys.executable, venv])
-    lock = project / "requirements-dev.txt"
-    run([tool("uv"), "pip", "install", "--quiet", "--python", venv / "bin/python", "--require-hashes", "-r", lock])
-    installed = json.loads(run([venv / "bin/python", "-c", TOP_LEVEL_NAMES]).stdout)
+    python = dev_lock_venv(project, tmp_path / "venv") / "python"
+    installed = json.loads(run([python, "-c", TOP_LEVEL_NAMES]).stdout)
     assert {"flask", "sqlalchemy", "pytest", "pyyaml", "pip"} <= set(installed)
     assert set(installed) - pre.INSTALLED == set()
     for name, tops in installed.items():
