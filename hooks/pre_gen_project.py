@@ -37,6 +37,10 @@ IMPORT_NAMES = {
     "mypy": ("mypy", "mypyc"),
     "pyyaml": ("yaml", "_yaml"),
     "setuptools": ("setuptools", "pkg_resources", "_distutils_hack", "distutils"),
+    # Schemathesis's
+    "graphql-core": ("graphql",),
+    "hypothesis": ("hypothesis", "_hypothesis_ftz_detector", "_hypothesis_globals", "_hypothesis_pytestplugin"),
+    "markdown-it-py": ("markdown_it",),
 }
 
 

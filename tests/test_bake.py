@@ -151,7 +151,10 @@ def test_alpine_static_only_every_requirement_has_a_musllinux_wheel(cookies_sess
     lock the image installs and for the dev lock its test and dev stages install."""
     project = bake_with(cookies_session, {"base_image": "alpine", "python_version": python_version})
     pip = [tool("python"), "-m", "pip", "download", "--quiet", "--disable-pip-version-check"]
-    platform = ["--only-binary", ":all:", "--platform", "musllinux_1_2_x86_64", "--python-version", python_version]
+    # Alpine's musl 1.2 also installs musllinux_1_1 wheels (pydantic-core ships those); pip takes
+    # the platforms it is given literally.
+    platform = ["--only-binary", ":all:", "--python-version", python_version]
+    platform += ["--platform", "musllinux_1_2_x86_64", "--platform", "musllinux_1_1_x86_64"]
     run([*pip, *platform, "-d", tmp_path, "-r", project / "requirements-dev.txt"], timeout=600)
     assert any(p.name.endswith("musllinux_1_2_x86_64.whl") for p in tmp_path.iterdir())
 

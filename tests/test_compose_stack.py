@@ -69,6 +69,7 @@ SETTINGS_IN_ENV = {
     "LOG_FORMAT": "json",  # development's default is text (test_dev_logs_... reads the JSON lines)
     "MAX_CONTENT_LENGTH": "2000",
     "DB_TIMEOUT": "7",
+    "API_DOCS": "false",
     "GUNICORN_WORKERS": "3",
     "GUNICORN_THREADS": "5",
     "GUNICORN_TIMEOUT": "45",
@@ -133,6 +134,8 @@ def test_every_setting_documented_for_env_reaches_the_app_and_takes_effect(stack
     api = f"{stack.url('APP_PORT')}/api/items"
     assert http("POST", api, {"name": "x", "description": "y" * 1900})[0] == 201
     assert http("POST", api, {"name": "x", "description": "y" * 2000})[0] == 413
+    assert http("GET", f"{stack.url('APP_PORT')}/docs")[0] == 404  # API_DOCS=false
+    assert http("GET", f"{stack.url('APP_PORT')}/openapi.json")[0] == 200
     assert seen["workers"] == 3
     assert seen["gunicorn"] == {"workers": 3, "threads": 5, "timeout": 45, "graceful_timeout": 25, "loglevel": "info"}
 
