@@ -6,7 +6,6 @@ template's folder on sys.path while it runs). The template uses:
     "{{ cookiecutter.description | toml_escape }}"           pyproject.toml: in a TOML basic string
     "{{ cookiecutter.project_name | dockerfile_escape }}"    Dockerfile LABEL: in a double-quoted value
     {{ cookiecutter.project_name | markdown_text }}          README.md: text, never markup or HTML
-    {{ cookiecutter.version | image_tag }}                   compose files: the Docker tag of the version
 
 and cookiecutter.json's last answer, `__checked`, runs `check_answers` once every answer is known.
 The answers never contain a control character or a newline: the pre-gen hook's rules refuse them.
@@ -15,6 +14,7 @@ The answers never contain a control character or a newline: the pre-gen hook's r
 import importlib.util
 import json
 import re
+import sys
 from collections.abc import MutableMapping
 from pathlib import Path
 from types import ModuleType
@@ -44,21 +44,41 @@ else:
     rules = _load_rules()
 
 
+# The answers: cookiecutter.json's keys but its internal ones (`_extensions`, `__checked`, ...).
+TEMPLATE_DIR = Path(__file__).resolve().parent
+ANSWERS = [name for name in json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text()) if name[0] != "_"]
+
+
 def check_answers(answers: MutableMapping[str, object]) -> str:
     """Strip every answer of surrounding spaces, in place, then refuse invalid ones (a newline, even
     at the end, is refused rather than stripped: no one types it, it comes from a file).
 
-    It runs while cookiecutter renders the answers, before it makes any folder: the refusal is the
-    one line `ERROR: ...` (cookiecutter's command line prints a FailedHookException's message and
-    exits 1), and nothing is written. The pre-gen hook checks the same rules again.
+    It runs while cookiecutter renders the answers, before it makes any folder, so a refusal writes
+    nothing. With a replay file cookiecutter renders here only the keys the file lacks (e.g. these
+    internal ones, in a file written by hand or by an older template): then the pre-gen hook checks
+    the whole set, as it does every time.
     """
+    if any(name not in answers for name in ANSWERS):
+        return "yes"
     for name, value in answers.items():
         if not name.startswith("_") and isinstance(value, str):
             answers[name] = value.strip(" ")
     problem = rules.validate(answers)
     if problem:
-        raise FailedHookException(f"ERROR: {problem}")
+        refuse(f"ERROR: {problem}")
     return "yes"
+
+
+def refuse(line: str) -> None:
+    """Refuse with one line. Called from Python, cookiecutter() raises FailedHookException with it.
+    Its command line would print that on stdout (and cruft's a traceback): inside a command line
+    (a click command runs: cookiecutter's, or cruft's through typer's copy of click) the line goes
+    to stderr, and the program exits 1."""
+    clicks = (sys.modules.get(name) for name in ("click.globals", "typer._click.globals"))
+    if not any(module and module.get_current_context(silent=True) for module in clicks):
+        raise FailedHookException(line)
+    print(line, file=sys.stderr)
+    raise SystemExit(1)
 
 
 def toml_escape(value: str) -> str:
@@ -93,5 +113,4 @@ class AnswerFilters(Extension):
             toml_escape=toml_escape,
             dockerfile_escape=dockerfile_escape,
             markdown_text=markdown_text,
-            image_tag=rules.image_tag,
         )

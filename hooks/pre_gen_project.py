@@ -17,92 +17,61 @@ the project's folder is made. Here, the last guard (e.g. for a replay file), the
 Answers arrive through `tojson` at the bottom of this file, so a crafted answer is only ever data.
 """
 
+import json
 import keyword
 import re
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-CHOICES = {
-    "python_version": ("3.13", "3.14", "3.12", "3.11"),
-    "base_image": ("debian-slim", "alpine", "ubuntu"),
-    "database": ("postgresql", "sqlite"),
-    "monitoring": ("prometheus", "prometheus-grafana", "none"),
-}
-# Every distribution the generated project installs (requirements.txt, requirements-dev.txt, and the
-# build and install tools) -> the top-level names it puts into site-packages. A package of the project
-# with one of these names would shadow it, and a distribution of that name would clash with it.
-# tests/test_hooks.py checks that every distribution of the requirements files is here.
-INSTALLED = {
-    "alembic": ("alembic",),
-    "blinker": ("blinker",),
-    "click": ("click",),
-    "flask": ("flask",),
-    "gunicorn": ("gunicorn",),
-    "itsdangerous": ("itsdangerous",),
-    "jinja2": ("jinja2",),
-    "mako": ("mako",),
-    "markupsafe": ("markupsafe",),
-    "prometheus-client": ("prometheus_client",),
-    "psycopg": ("psycopg",),
-    "psycopg-binary": ("psycopg_binary",),
-    "sqlalchemy": ("sqlalchemy",),
-    "typing-extensions": ("typing_extensions",),
-    "tzdata": ("tzdata",),  # on Windows only, like colorama
-    "colorama": ("colorama",),
-    "werkzeug": ("werkzeug",),
-    "iniconfig": ("iniconfig",),
-    "packaging": ("packaging",),
-    "pluggy": ("pluggy",),
-    "pygments": ("pygments",),
+# What the generated project installs: every distribution of its locks (requirements*.txt, both
+# database variants), read from the template's project folder, plus the tools a virtualenv has beside
+# them. A package of the project with one of their import names would shadow it, and a distribution
+# of that name would clash with it. A distribution's import name is its name (`-` as `_`), but for
+# these (tests/test_hooks.py checks them against what each installs).
+LOCK_ENTRY_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==", re.MULTILINE)
+TOOLS = ("pip", "setuptools", "wheel")
+IMPORT_NAMES = {
     "pytest": ("pytest", "_pytest", "py"),
-    "ruff": ("ruff",),
     "mypy": ("mypy", "mypyc"),
-    "mypy-extensions": ("mypy_extensions",),
-    "ast-serialize": ("ast_serialize",),
-    "librt": ("librt",),
-    "pathspec": ("pathspec",),
-    "pytest-cov": ("pytest_cov",),
-    "coverage": ("coverage",),
-    "pre-commit": ("pre_commit",),
-    "cfgv": ("cfgv",),
-    "distlib": ("distlib",),
-    "filelock": ("filelock",),
-    "identify": ("identify",),
-    "nodeenv": ("nodeenv",),
-    "platformdirs": ("platformdirs",),
-    "python-discovery": ("python_discovery",),
     "pyyaml": ("yaml", "_yaml"),
-    "virtualenv": ("virtualenv",),
-    "pip": ("pip",),
     "setuptools": ("setuptools", "pkg_resources", "_distutils_hack", "distutils"),
-    "wheel": ("wheel",),
-    # the OpenAPI document (flask-openapi3, pydantic) and Schemathesis, which fuzzes the API
-    "annotated-types": ("annotated_types",),
-    "flask-openapi3": ("flask_openapi3",),
-    "flask-openapi3-swagger": ("flask_openapi3_swagger",),
-    "pydantic": ("pydantic",),
-    "pydantic-core": ("pydantic_core",),
-    "typing-inspection": ("typing_inspection",),
-    "schemathesis": ("schemathesis",),
-    "anyio": ("anyio",),
-    "certifi": ("certifi",),
-    "charset-normalizer": ("charset_normalizer",),
+    # Schemathesis's
     "graphql-core": ("graphql",),
-    "harfile": ("harfile",),
     "hypothesis": ("hypothesis", "_hypothesis_ftz_detector", "_hypothesis_globals", "_hypothesis_pytestplugin"),
-    "hypothesis-graphql": ("hypothesis_graphql",),
-    "idna": ("idna",),
-    "jsonschema-rs": ("jsonschema_rs",),
     "markdown-it-py": ("markdown_it",),
-    "mdurl": ("mdurl",),
-    "pyrate-limiter": ("pyrate_limiter",),
-    "requests": ("requests",),
-    "rich": ("rich",),
-    "sortedcontainers": ("sortedcontainers",),
-    "urllib3": ("urllib3",),
 }
-DEPENDENCY_MODULES = {module for modules in INSTALLED.values() for module in modules}
+
+
+def installed(template: Path) -> tuple[set[str], set[str]]:
+    """The distributions the project installs (normalized names) and their import names."""
+    locks = "".join(path.read_text(encoding="utf-8") for path in template.glob("*/requirements*.txt"))
+    names = {re.sub(r"[-_.]+", "-", name).lower() for name in LOCK_ENTRY_RE.findall(locks)} | set(TOOLS)
+    return names, {module for name in names for module in IMPORT_NAMES.get(name, (name.replace("-", "_"),))}
+
+
+def choices(template: Path) -> dict[str, tuple[str, ...]]:
+    """cookiecutter.json's choice lists (cookiecutter refuses another value, but takes a replay file's)."""
+    context = json.loads((template / "cookiecutter.json").read_text(encoding="utf-8"))
+    return {name: tuple(value) for name, value in context.items() if isinstance(value, list) and name[0] != "_"}
+
+
+def load(template: Path) -> None:
+    """Read the facts the rules need from the template's folder, where each is written once."""
+    global CHOICES, INSTALLED, DEPENDENCY_MODULES
+    CHOICES = choices(template)
+    INSTALLED, DEPENDENCY_MODULES = installed(template)
+
+
+# Imported from the template (local_extensions.py, the tests), this file's folder is in it; run as
+# the hook, from a copy elsewhere, main() loads the template folder that cookiecutter names.
+CHOICES: dict[str, tuple[str, ...]] = {}
+INSTALLED: set[str] = set()
+DEPENDENCY_MODULES: set[str] = set()
+HERE = Path(__file__).resolve().parents[1]
+if (HERE / "cookiecutter.json").exists():
+    load(HERE)
 # The standard library of the Python running cookiecutter, plus what newer ones added (the image may
 # run a newer Python than cookiecutter does).
 STDLIB_MODULES = set(sys.stdlib_module_names) | {"annotationlib", "compression"}
@@ -120,7 +89,7 @@ MAX_LENGTH = {
     "project_slug": 50,
     "package_name": 50,  # also a PostgreSQL role name: at most 63 bytes
     "author_email": 254,
-    "version": 64,  # the image tag `<version>-dev` may have at most 128 characters
+    "version": 64,  # its image tag (`make push`) may have at most 128 characters
     "repository_url": 200,
 }
 SLUG_RE = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", re.ASCII)
@@ -174,13 +143,6 @@ VERSION_RE = re.compile(
 # Jinja's markers, spelled escaped: cookiecutter renders this file with Jinja before running it.
 TEMPLATE_MARKER_RE = re.compile(r"\{[\{\%\#]")
 BACKSLASH_BEFORE_QUOTE_RE = re.compile(r'\\(?="|\Z)')
-# A Docker tag is [A-Za-z0-9_.-]: the `!` of an epoch and the `+` of a local version become `_`.
-TAG_UNSAFE_RE = re.compile(r"[!+]")
-
-
-def image_tag(version: str) -> str:
-    """The Docker image tag of a version: `1!2.0+local` -> `1_2.0_local` (local_extensions.py uses it)."""
-    return TAG_UNSAFE_RE.sub("_", version)
 
 
 def check_characters(name: str, value: str) -> str | None:
@@ -323,7 +285,9 @@ def as_read(value: object) -> object:
     return value
 
 
-def main(answers: Mapping[str, object]) -> int:
+def main(answers: Mapping[str, object], template: str = "") -> int:
+    if template:  # cruft names none: its early check (local_extensions.py) had them
+        load(Path(template))
     problem = validate({name: as_read(value) for name, value in answers.items()})
     if problem:
         print(f"ERROR: {problem}", file=sys.stderr)
@@ -350,7 +314,8 @@ if not TYPE_CHECKING and __name__ == "__main__":
                 "base_image": {{ cookiecutter.base_image | tojson }},
                 "database": {{ cookiecutter.database | tojson }},
                 "monitoring": {{ cookiecutter.monitoring | tojson }},
-            }
+            },
+            {{ cookiecutter._repo_dir | default("") | tojson }},
         )
     )
 # fmt: on

@@ -120,7 +120,6 @@ def test_devcontainer_cli_reads_the_configuration(project):
 
 
 DEV_UID = 12345
-VERSION = "0.1.0"  # the default answer
 
 
 @pytest.mark.docker
@@ -181,6 +180,6 @@ def test_devcontainer_up_runs_the_tests_on_the_stacks_postgresql_and_files_are_t
         assert (made.stat().st_uid, made.stat().st_gid) == (DEV_UID, DEV_UID)
     finally:
         run([*compose, "down", "--volumes", "--timeout", "5"], cwd=project, env=env, check=False)
-        images = [f"{project.name}-dev:{VERSION}", f"{project.name}-app:{VERSION}-dev"]
+        images = [f"{project.name}-dev:local", f"{project.name}-app:local-dev"]
         docker("image", "rm", "--force", *images, check=False)
     assert docker("ps", "--all", "--quiet", "--filter", f"label=com.docker.compose.project={name}").stdout == ""

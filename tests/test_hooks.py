@@ -1,6 +1,6 @@
 """Unit tests of the hooks' functions, imported directly (their Jinja lines only run as scripts)."""
 
-import importlib.metadata
+import json
 import re
 import sys
 
@@ -9,7 +9,10 @@ import pytest
 from hooks import post_gen_project as post
 from hooks import pre_gen_project as pre
 
-from .support.combinations import DEFAULTS, TEMPLATE
+from .support.bake import bake_with
+from .support.combinations import DEFAULTS
+from .support.locks import DATABASES
+from .support.process import dev_lock_venv, run
 
 VALID = {
     "project_name": "My Service",
@@ -76,25 +79,32 @@ def test_package_names_that_postgresql_refuses_as_a_role(name):
     assert pre.check_database_role(name, "sqlite") is None  # no role at all
 
 
-def test_every_installed_distribution_is_forbidden():
-    """Every distribution in the generated project's requirements files has its top-level names in the hook."""
-    names = set()
-    for path in (TEMPLATE / "{{cookiecutter.project_slug}}").glob("requirements*.*"):
-        for line in path.read_text().splitlines():
-            match = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(==|>=|<|~=|;|$)", line.strip())
-            if match and not line.startswith(("#", "-")):
-                names.add(re.sub(r"[-_.]+", "-", match[1]).lower())
-    assert len(names) >= 20, names
-    assert names - set(pre.INSTALLED) == set()
-    # What the installed ones really put into site-packages (those installed here).
-    for name, modules in pre.INSTALLED.items():
-        try:
-            files = importlib.metadata.distribution(name).files or []
-        except importlib.metadata.PackageNotFoundError:
-            continue
-        tops = {f.parts[0].removesuffix(".py") for f in files if f.parts[0] not in ("..", "__pycache__")}
-        tops = {t for t in tops if t.isidentifier() and not t.endswith(("-info", "_info"))}
-        assert tops <= set(modules), f"{name} installs {sorted(tops - set(modules))}"
+# Run in a virtualenv of a lock: every distribution there -> the top-level names it installs.
+TOP_LEVEL_NAMES = """
+import importlib.metadata, json, re
+tops = {}
+for dist in importlib.metadata.distributions():
+    names = {f.parts[0].removesuffix(".py") for f in dist.files or [] if f.parts[0] not in ("..", "__pycache__")}
+    name = re.sub(r"[-_.]+", "-", dist.metadata["Name"]).lower()
+    tops[name] = sorted(n for n in names if n.isidentifier() and not n.endswith(("-info", "_info")))
+print(json.dumps(tops))
+"""
+
+
+@pytest.mark.parametrize("database", DATABASES)
+def test_what_the_locks_install_is_forbidden(cookies_session, tmp_path, database):
+    """The names come from the locks themselves: every distribution a virtualenv of the dev lock (the
+    app's lock and more) holds is refused as a slug, and every top-level name it installs as a package."""
+    project = bake_with(cookies_session, {"database": database})
+    python = dev_lock_venv(project, tmp_path / "venv") / "python"
+    installed = json.loads(run([python, "-c", TOP_LEVEL_NAMES]).stdout)
+    assert {"flask", "sqlalchemy", "pytest", "pyyaml", "pip"} <= set(installed)
+    assert set(installed) - pre.INSTALLED == set()
+    for name, tops in installed.items():
+        assert set(tops) - pre.DEPENDENCY_MODULES == set(), f"{name} installs {tops}"
+        assert pre.check_slug(name), name
+        for top in tops:
+            assert top.startswith("_") or pre.check_package_name(top), top  # `_x` is no package name anyway
 
 
 @pytest.mark.parametrize(
@@ -103,7 +113,8 @@ def test_every_installed_distribution_is_forbidden():
 )
 def test_good_versions(version):
     assert pre.check_version(version) is None
-    assert re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,123}", pre.image_tag(version))  # tag, and tag-dev
+    tag = version.replace("!", "_").replace("+", "_")  # the Makefile's APP_TAG
+    assert re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", tag)
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,11 @@
 """The generated project's pre-commit hooks (`make lint`): they pass on every combination's first
-commit, fail on a planted defect of each kind, and pin the versions of its dev lock.
+commit, fail on a planted defect of each kind, and run ruff and mypy from the dev lock.
 
-pre-commit installs each hook's tool from PyPI once, into its cache (PRE_COMMIT_HOME, by default
-~/.cache/pre-commit), shared by every run below; mypy's cache is shared by the session too, so after
-the first combination each run takes seconds. The combinations run a few at a time (each run is
-mostly waiting for a tool's process to start).
+pre-commit, ruff and mypy come from a virtualenv of the project's dev lock, one per database answer,
+first on PATH (as an activated .venv); pre-commit installs the other hooks' tools from PyPI once, into
+its cache (PRE_COMMIT_HOME, by default ~/.cache/pre-commit), shared by every run below; mypy's cache is
+shared by the session too, so after the first combination each run takes seconds. The combinations run
+a few at a time (each run is mostly waiting for a tool's process to start).
 """
 
 import os
@@ -22,17 +23,22 @@ import yaml
 from .support.bake import bake_with
 from .support.combinations import SUPPORTED, combination_id
 from .support.locks import DATABASES, requirements
-from .support.process import run, tool
+from .support.process import make_venv, run
 
 GIT_IDENTITY = ["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"]
 
 
 @pytest.fixture(scope="session")
-def hook_env(tmp_path_factory) -> dict[str, str]:
-    """The environment of every pre-commit run: one mypy cache for all, and no hook skipped."""
-    env = {**os.environ, "MYPY_CACHE_DIR": str(tmp_path_factory.mktemp("mypy-cache"))}
-    env.pop("SKIP", None)
-    return env
+def hook_env(cookies_session, tmp_path_factory) -> dict[str, dict[str, str]]:
+    """database answer -> the environment of its pre-commit runs: the project's dev lock in a virtualenv
+    first on PATH (as `make lint` runs in an activated .venv), one mypy cache, and no hook skipped."""
+    envs = {}
+    for database in DATABASES:
+        venv = make_venv(bake_with(cookies_session, {"database": database}))
+        env = {**os.environ, "MYPY_CACHE_DIR": str(tmp_path_factory.mktemp(f"mypy-cache-{database}"))}
+        env.pop("SKIP", None)
+        envs[database] = {**env, "VIRTUAL_ENV": str(venv), "PATH": f"{venv / 'bin'}{os.pathsep}{env['PATH']}"}
+    return envs
 
 
 def first_commit(baked: Path, repo: Path) -> Path:
@@ -45,8 +51,9 @@ def first_commit(baked: Path, repo: Path) -> Path:
 
 
 def pre_commit_all_files(repo: Path, env: dict[str, str]):
-    """`make lint`'s command; returns the finished process."""
-    return run([tool("pre-commit"), "run", "--all-files", "--color=never"], cwd=repo, env=env, check=False, timeout=900)
+    """`make lint`'s command, with the dev lock's pre-commit; returns the finished process."""
+    pre_commit = Path(env["VIRTUAL_ENV"], "bin", "pre-commit")
+    return run([pre_commit, "run", "--all-files", "--color=never"], cwd=repo, env=env, check=False, timeout=900)
 
 
 def failed_hooks(output: str) -> set[str]:
@@ -62,13 +69,14 @@ def first_commit_runs(cookies_session, tmp_path_factory, hook_env, figures):
         )
         for answers in SUPPORTED
     }
+    envs = {combination_id(answers): hook_env[answers["database"]] for answers in SUPPORTED}
     # The hooks' tools are installed once, before the runs in parallel would each wait for them.
     first = next(iter(repos))
-    results = {first: pre_commit_all_files(repos[first], hook_env)}
+    results = {first: pre_commit_all_files(repos[first], envs[first])}
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
         rest = {
-            name: pool.submit(pre_commit_all_files, repo, hook_env) for name, repo in repos.items() if name != first
+            name: pool.submit(pre_commit_all_files, repo, envs[name]) for name, repo in repos.items() if name != first
         }
         results |= {name: future.result() for name, future in rest.items()}
     figures["pre-commit on the first commit of each further combination"] = (
@@ -194,36 +202,32 @@ def test_pre_commit_fails_on_a_planted_defect(cookies_session, tmp_path, hook_en
     repo = first_commit(bake_with(cookies_session, {}), tmp_path / "project")
     plant(repo)
     run(["git", "add", "--all"], cwd=repo)  # --all-files checks the files git knows
-    result = pre_commit_all_files(repo, hook_env)
+    result = pre_commit_all_files(repo, hook_env["postgresql"])
     assert result.returncode != 0, result.stdout
     assert hook in failed_hooks(result.stdout), result.stdout
 
 
-def hook_pins(config: dict) -> dict[str, str]:
-    """Every `name==version` of the hooks' additional_dependencies: normalized name -> version."""
-    pins: dict[str, str] = {}
-    for repo in config["repos"]:
-        assert repo["repo"] == "local", "every hook is a local one, installed from PyPI"
-        for hook in repo["hooks"]:
-            assert hook["language"] == "python", f"{hook['id']} is not installed from PyPI"
-            for requirement in hook.get("additional_dependencies", []):
-                name, _, version = requirement.partition("==")
-                assert version, f"{hook['id']}: {requirement} is not pinned with =="
-                name = re.sub(r"[-_.]+", "-", name).lower()
-                assert pins.setdefault(name, version) == version, f"two versions of {name}"
-    return pins
+# The hooks that run a tool of the dev lock, from where pre-commit runs: hook id -> that tool.
+LOCKED_HOOKS = {"ruff-check": "ruff", "ruff-format": "ruff", "mypy": "mypy"}
 
 
 @pytest.mark.parametrize("database", DATABASES)
-def test_hook_versions_are_the_dev_locks(cookies_session, database):
-    """ruff, mypy and what mypy reads have, in pre-commit, the versions of requirements-dev.txt (hadolint is
-    pre-commit's alone: it has no musllinux wheel, and the images install the dev lock)."""
+def test_ruff_and_mypy_come_from_the_dev_lock_alone(cookies_session, database):
+    """ruff and mypy (and what mypy reads) have one version, the dev lock's, which `make upgrade` and
+    Dependabot move: their hooks install nothing, and no other hook pins a package of the lock."""
     project = bake_with(cookies_session, {"database": database})
-    pins = hook_pins(yaml.safe_load((project / ".pre-commit-config.yaml").read_text()))
-    locked = {
-        name: line.split("==")[1].split(" ")[0]
-        for name, (line, _) in requirements((project / "requirements-dev.txt").read_text()).items()
-    }
-    shared = set(pins) & set(locked)
-    assert {"ruff", "mypy", "flask", "sqlalchemy", "pytest"} <= shared
-    assert {name: pins[name] for name in shared} == {name: locked[name] for name in shared}
+    config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
+    locked = set(requirements((project / "requirements-dev.txt").read_text()))
+    assert {"ruff", "mypy", "pre-commit", "flask", "sqlalchemy", "pytest"} <= locked
+    hooks = {hook["id"]: hook for repo in config["repos"] for hook in repo["hooks"]}
+    assert all(repo["repo"] == "local" for repo in config["repos"]), "every hook is a local one"
+    for hook_id, hook in hooks.items():
+        if hook_id in LOCKED_HOOKS:
+            assert hook["language"] == "unsupported" and "additional_dependencies" not in hook, hook
+            assert hook["entry"].split()[0] == LOCKED_HOOKS[hook_id]
+            continue
+        assert hook["language"] == "python", f"{hook_id} is not installed from PyPI"
+        for requirement in hook.get("additional_dependencies", []):
+            name, _, version = requirement.partition("==")
+            assert version, f"{hook_id}: {requirement} is not pinned with =="
+            assert re.sub(r"[-_.]+", "-", name).lower() not in locked, f"{hook_id} pins {name}, which the dev lock has"

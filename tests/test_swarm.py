@@ -31,7 +31,7 @@ from .support.web import http, http_exchange
 
 def stack_file(project, env):
     """The stack file `make deploy` would deploy (`make stack-file`), as `docker stack config` reads it."""
-    rendered = run(["python3", "scripts/swarm.py", "stack-file", "static-test"], cwd=project, env=env).stdout
+    rendered = run(["make", "--silent", "stack-file", "STACK=static-test"], cwd=project, env=env).stdout
     return yaml.safe_load(run(["docker", "stack", "config", "--compose-file", "-"], input=rendered).stdout)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from .docker import dockerfile_instructions
+from .process import run
 
 LABEL_PAIR = re.compile(r'([A-Za-z0-9._-]+)="((?:[^"\\]|\\.)*)"')
 
@@ -24,6 +25,14 @@ def oci_labels(dockerfile: Path) -> dict[str, str]:
         if line.startswith("LABEL "):
             labels.update((key, docker_unquote(value)) for key, value in LABEL_PAIR.findall(line))
     return {key.removeprefix("org.opencontainers.image."): value for key, value in labels.items()}
+
+
+def make_variable(project: Path, name: str) -> str:
+    """The value the project's Makefile gives a variable (e.g. APP_VERSION, from pyproject.toml)."""
+    show = f"show-variable: ; @echo '$({name})'"
+    return run(
+        ["make", "--silent", "--no-print-directory", "--eval", show, "show-variable"], cwd=project
+    ).stdout.strip()
 
 
 def _plain_text(inline) -> str | None:
@@ -47,6 +56,8 @@ def shown_answers(project: Path) -> dict[str, dict[str, str]]:
     """Each free answer as pyproject.toml, the image's labels and the README show it."""
     meta = tomllib.loads((project / "pyproject.toml").read_text())["project"]
     labels = oci_labels(project / "Dockerfile")
+    # The version label is the build argument that `make push` (and the release workflow) passes.
+    assert labels["version"] == "${APP_VERSION}", labels["version"]
     title, description = readme_title_and_description(project / "README.md")
     return {
         "pyproject.toml": {
@@ -61,7 +72,7 @@ def shown_answers(project: Path) -> dict[str, dict[str, str]]:
             "project_name": labels["title"],
             "description": labels["description"],
             "authors": labels["authors"],
-            "version": labels["version"],
+            "version": make_variable(project, "APP_VERSION"),
             "repository_url": labels["source"],
         },
         "README.md": {"project_name": title, "description": description},

@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import sys
 import time
-import tomllib
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -223,8 +222,6 @@ def running_stack(
         yield stack, time.monotonic() - started
     finally:
         stack.compose("down", "--volumes", "--timeout", "10", check=False)
-        version = tomllib.loads((project / "pyproject.toml").read_text())["project"]["version"]
-        app_image = f"{project.name}-app:{version}"
         proxy_image = re.search(r"image: (\S+-proxy:\S+)", (project / "compose.yaml").read_text())
-        built = [app_image, f"{app_image}-dev", *([proxy_image[1]] if proxy_image else [])]
+        built = [f"{project.name}-app:local", f"{project.name}-app:local-dev", *([proxy_image[1]] if proxy_image else [])]
         docker("image", "rm", "--force", *built, check=False)

@@ -16,10 +16,18 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import URL, {% if cookiecutter.database == "postgresql" %}create_engine, {% endif %}delete, make_url{% if cookiecutter.database == "postgresql" %}, text{% endif %}
+{%- if cookiecutter.database == "postgresql" %}
+from sqlalchemy import URL, create_engine, delete, make_url, text
+{%- else %}
+from sqlalchemy import URL, delete, make_url
+{%- endif %}
 
 from {{ cookiecutter.package_name }} import create_app
-from {{ cookiecutter.package_name }}.config import Settings{% if cookiecutter.database == "postgresql" %}, database_url{% endif %}
+{%- if cookiecutter.database == "postgresql" %}
+from {{ cookiecutter.package_name }}.config import Settings, database_url
+{%- else %}
+from {{ cookiecutter.package_name }}.config import Settings
+{%- endif %}
 from {{ cookiecutter.package_name }}.db import make_engine
 from {{ cookiecutter.package_name }}.migrate import upgrade
 from {{ cookiecutter.package_name }}.models import Item

@@ -1,5 +1,7 @@
 """The application: create_app() builds it (what it is for: README.md and pyproject.toml)."""
 
+from importlib.metadata import version
+
 from flask_openapi3.models.info import Info
 from flask_openapi3.openapi import OpenAPI
 
@@ -9,7 +11,9 @@ from .config import Settings
 from .health import bp as health_bp
 from .schemas import Error
 
-__version__ = "{{ cookiecutter.version }}"
+# pyproject.toml's version, from the package's metadata: installed natively (`pip install -e .`),
+# written by the image's build (Dockerfile).
+__version__ = version("{{ cookiecutter.project_slug }}")
 
 
 def create_app(settings: Settings | None = None) -> OpenAPI:

@@ -52,7 +52,11 @@ def read_choice(environ: Mapping[str, str], name: str, default: str, choices: Se
 
 
 def database_url(environ: Mapping[str, str], data_dir: Path) -> URL:
-    """DATABASE_URL if set{% if cookiecutter.database == "postgresql" %}, else PostgreSQL from POSTGRES_* settings{% endif %}, else a SQLite file."""
+{%- if cookiecutter.database == "postgresql" %}
+    """DATABASE_URL if set, else PostgreSQL from POSTGRES_* settings, else a SQLite file."""
+{%- else %}
+    """DATABASE_URL if set, else a SQLite file."""
+{%- endif %}
     url = read_setting(environ, "DATABASE_URL")
     if url:
         return make_url(url)
