@@ -28,6 +28,7 @@ CHOICES = {
     "base_image": ("debian-slim", "alpine", "ubuntu"),
     "database": ("postgresql", "sqlite"),
     "monitoring": ("prometheus", "prometheus-grafana", "none"),
+    "deploy": ("compose", "swarm"),
 }
 # Every distribution the generated project installs (requirements.txt, requirements-dev.txt, and the
 # build and install tools) -> the top-level names it puts into site-packages. A package of the project
@@ -263,6 +264,11 @@ def check_combination(answers: Mapping[str, str]) -> str | None:
             "monitoring=prometheus-grafana needs database=postgresql (Grafana's data reports query the "
             "database): choose database=postgresql or monitoring=prometheus"
         )
+    if answers["deploy"] == "swarm" and answers["database"] != "postgresql":
+        return (
+            "deploy=swarm needs database=postgresql (a SQLite file lives on one node, so more nodes add "
+            "nothing): choose database=postgresql or deploy=compose"
+        )
     return None
 
 
@@ -326,6 +332,7 @@ if not TYPE_CHECKING and __name__ == "__main__":
                 "base_image": {{ cookiecutter.base_image | tojson }},
                 "database": {{ cookiecutter.database | tojson }},
                 "monitoring": {{ cookiecutter.monitoring | tojson }},
+                "deploy": {{ cookiecutter.deploy | tojson }},
             }
         )
     )

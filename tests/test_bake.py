@@ -1,4 +1,4 @@
-"""Layer 1 and 2: every supported combination bakes, and its files pass static checks."""
+"""Layer 1 and 2: every checked combination (combinations.CHECKED) bakes, and its files pass static checks."""
 
 import ast
 import contextlib
@@ -14,7 +14,7 @@ import yaml
 from check_jsonschema.cli.main_command import main as check_jsonschema_command
 
 from .support.bake import TEMPLATE, bake_with, has_template_marker
-from .support.combinations import SUPPORTED, combination_id
+from .support.combinations import CHECKED, combination_id
 from .support.docker import dockerfile_instructions, with_args
 from .support.locks import requirements as lock_entries
 from .support.process import run, skip_or_fail, tool
@@ -30,7 +30,7 @@ def text_files(project):
                 continue
 
 
-@pytest.fixture(scope="module", params=SUPPORTED, ids=combination_id)
+@pytest.fixture(scope="module", params=CHECKED, ids=combination_id)
 def project(request, cookies_session):
     """Each combination is baked once for all the checks below."""
     return bake_with(cookies_session, request.param), request.param
@@ -96,6 +96,13 @@ def test_files_of_unselected_options_are_absent(project):
     assert (path / "docker/postgres").exists() == (answers["database"] == "postgresql")
     assert (path / "docker/prometheus").exists() == (answers["monitoring"] != "none")
     assert (path / "docker/grafana").exists() == (answers["monitoring"] == "prometheus-grafana")
+    swarm = answers["deploy"] == "swarm"
+    for name in ("compose.swarm.yaml", "scripts/swarm.py", "docker/proxy"):
+        assert (path / name).exists() == swarm, name
+    makefile = (path / "Makefile").read_text()
+    for target in ("registry", "push", "deploy", "stack-file", "scale", "rollback", "undeploy"):
+        assert (re.search(rf"^{target}:", makefile, re.MULTILINE) is not None) == swarm, target
+    assert ("swarm" in makefile.lower()) == swarm
 
 
 # ------------------------------------------------------------------ the Dockerfile, statically
