@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 # answer -> files and folders that answer turns off (paths relative to the project root)
 REMOVE = {
-    ("database", "sqlite"): ["docker/postgres"],
-    ("monitoring", "none"): ["docker/prometheus", "docker/grafana"],
+    ("database", "sqlite"): ["docker/postgres", "docs/backups.md"],
+    ("monitoring", "none"): ["docker/prometheus", "docker/grafana", "docs/monitoring.md"],
     ("monitoring", "prometheus"): ["docker/grafana"],
-    ("deploy", "compose"): ["compose.swarm.yaml", "scripts/swarm.py", "docker/proxy"],
+    ("deploy", "compose"): ["compose.swarm.yaml", "scripts/swarm.py", "docker/proxy", "docs/swarm.md"],
 }
 
 

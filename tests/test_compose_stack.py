@@ -45,7 +45,7 @@ def stack(request, cookies_session, figures):
     require_docker()
     key, answers = request.param
     project = bake_with(cookies_session, {"project_slug": f"stack-{key}", **answers})
-    if key == "default":  # every setting the README documents for .env, changed there
+    if key == "default":  # every setting docs/configuration.md documents for .env, changed there
         write_env(project, SETTINGS_IN_ENV)
     # As a developer's .env would have them (post-gen writes your own ids there).
     dev_ids = {"APP_UID": str(DEV_UID), "APP_GID": str(DEV_UID)}
@@ -56,7 +56,7 @@ def stack(request, cookies_session, figures):
 
 DEV_UID = 12345
 
-# A value other than the default for each setting the README says to set in .env (test_every_setting_
+# A value other than the default for each setting docs/configuration.md says to set in .env (test_every_setting_
 # documented_for_env_...): a newly documented setting needs a line here, and a pass-through in compose.
 SETTINGS_IN_ENV = {
     "POSTGRES_DB": "settings_db",
@@ -108,7 +108,7 @@ def test_every_container_runs_as_a_non_root_user_with_no_capability_added(stack,
 
 
 def test_every_setting_documented_for_env_reaches_the_app_and_takes_effect(stack):
-    """Each setting the README's Configuration table says to set in .env, set there to a value other
+    """Each setting docs/configuration.md says to set in .env, set there to a value other
     than its default (the fixture did), is in the app container's environment and has its effect."""
     if stack.answers != DEFAULTS:
         return  # the settings are changed on the default stack only
@@ -198,7 +198,7 @@ def test_dev_override_reloads_edited_code(stack):
         assert wait_for(lambda: every_worker_serves(edited), timeout=30, every=0.5), "the edit was not reloaded"
     finally:
         # A new gunicorn worker notes the files' times just after it starts serving: a save in that
-        # instant goes unnoticed (the generated README says so). Give the new workers that instant.
+        # instant goes unnoticed (the generated docs/troubleshooting.md says so). Give the new workers that instant.
         time.sleep(2)
         health.write_text(original)
     assert wait_for(lambda: every_worker_serves({"status": "ok"}), timeout=30, every=0.5), "the undo was not reloaded"

@@ -47,9 +47,9 @@ def test_own_suite_passes_on_real_postgresql(installed):
 
 
 def test_readme_native_commands_serve_the_api(installed):
-    """The README's native run: migrate, then gunicorn; /healthz answers and an item round-trips."""
+    """The native run of docs/development.md: migrate, then gunicorn; /healthz answers and an item round-trips."""
     project, venv, _ = installed
-    readme = (project / "README.md").read_text()
+    readme = (project / "docs/development.md").read_text()
     assert "python -m my_service migrate" in readme and "gunicorn --config gunicorn.conf.py" in readme
     port = free_port()
     env = {**os.environ, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}", "PORT": str(port)}

@@ -202,7 +202,7 @@ def test_combination_rule():
     assert pre.check_combination({**DEFAULTS, "deploy": "swarm"}) is None
 
 
-SWARM_FILES = ["compose.swarm.yaml", "scripts/swarm.py", "docker/proxy"]
+SWARM_FILES = ["compose.swarm.yaml", "scripts/swarm.py", "docker/proxy", "docs/swarm.md"]
 
 
 @pytest.mark.parametrize(
@@ -213,7 +213,14 @@ SWARM_FILES = ["compose.swarm.yaml", "scripts/swarm.py", "docker/proxy"]
         ({"database": "postgresql", "monitoring": "prometheus-grafana", "deploy": "compose"}, SWARM_FILES),
         (
             {"database": "sqlite", "monitoring": "none", "deploy": "compose"},
-            ["docker/postgres", "docker/prometheus", "docker/grafana", *SWARM_FILES],
+            [
+                "docker/postgres",
+                "docs/backups.md",
+                "docker/prometheus",
+                "docker/grafana",
+                "docs/monitoring.md",
+                *SWARM_FILES,
+            ],
         ),
     ],
 )

@@ -5,7 +5,7 @@ PostgreSQL): the file `make deploy` gives `docker stack deploy` is accepted by `
 For real, with the default answers and deploy=swarm, on a single-node swarm on this engine: the tests
 run in file order on one deployment (deploy before push refused at once, deploy, scale, rolling update
 under load, a failing update that Swarm rolls back, undeploy and deploy again), then remove all of it.
-Only the commands the README documents are used: make registry, push, deploy, scale, undeploy; the
+Only the commands docs/swarm.md documents are used: make registry, push, deploy, scale, undeploy; the
 scripts they run run on Python 3.9 where this machine has one (the oldest the project promises).
 """
 

@@ -23,8 +23,8 @@ def test_every_jinja_tag_stands_alone_on_its_line(path):
     assert offending == []
 
 
-def test_the_rule_is_checked_on_the_readme():
-    assert PROJECT / "README.md" in PROSE
+def test_the_rule_is_checked_on_the_readme_and_the_docs():
+    assert PROJECT / "README.md" in PROSE and PROJECT / "docs/configuration.md" in PROSE
     assert ONE_TAG.fullmatch('{%- if cookiecutter.database == "postgresql" %}')
     assert not ONE_TAG.fullmatch('metrics{% if cookiecutter.database == "postgresql" %}, on PostgreSQL{% endif %}')
     assert not ONE_TAG.fullmatch('  {%- if cookiecutter.database == "sqlite" %} the SQLite file')

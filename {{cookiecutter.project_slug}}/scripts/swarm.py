@@ -109,7 +109,8 @@ def stack_file(config, stack):
     if configs:
         result["configs"] = configs
     # Secrets keep the stack's own names (STACK_secret_key): a name made from a secret's content
-    # would tell something about it. To change one, see README ("Past one machine: Docker Swarm").
+    # would tell something about it.
+    # To change one, see docs/swarm.md ("What changes from compose.yaml").
     result["secrets"] = {
         key: {"file": entry["file"]} for key, entry in config.get("secrets", {}).items()
     }
