@@ -26,6 +26,8 @@ import pytest
 import yaml
 from check_jsonschema.cli.main_command import main as check_jsonschema_command
 
+from hooks import post_gen_project as post_gen
+
 from .support.bake import TEMPLATE, bake_with, has_template_marker
 from .support.combinations import CHECKED, combination_id
 from .support.docker import dockerfile_instructions, with_args
@@ -110,7 +112,7 @@ def test_files_of_unselected_options_are_absent(project):
     assert (path / "docker/prometheus").exists() == (answers["monitoring"] != "none")
     assert (path / "docker/grafana").exists() == (answers["monitoring"] == "prometheus-grafana")
     swarm = answers["deploy"] == "swarm"
-    for name in ("compose.swarm.yaml", "scripts/swarm.py", "docker/proxy", "docs/swarm.md"):
+    for name in post_gen.REMOVE[("deploy", "compose")]:  # compose.swarm.yaml, scripts/swarm.py, docs/swarm.md, ...
         assert (path / name).exists() == swarm, name
     makefile = (path / "Makefile").read_text()
     for target in ("registry", "push", "deploy", "stack-file", "scale", "rollback", "undeploy"):
