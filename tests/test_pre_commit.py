@@ -138,6 +138,11 @@ def plant_missing_last_newline(repo: Path) -> None:
     (repo / ".dockerignore").write_text((repo / ".dockerignore").read_text().rstrip("\n"))
 
 
+def plant_host_script_too_new(repo: Path) -> None:
+    # datetime.UTC is Python 3.11's: the host's python3 may be 3.9 (a parser for 3.9 accepts it).
+    append(repo / "scripts/setup.py", "\n\ndef now() -> object:\n    import datetime\n\n    return datetime.UTC\n")
+
+
 DEFECTS = {
     "lint-error": (plant_lint_error, "ruff-check"),
     "type-error": (plant_type_error, "mypy"),
@@ -148,6 +153,7 @@ DEFECTS = {
     "workflow-defect": (plant_workflow_defect, "github-workflows"),
     "trailing-whitespace": (plant_trailing_whitespace, "trailing-whitespace"),
     "missing-last-newline": (plant_missing_last_newline, "end-of-file-fixer"),
+    "host-script-too-new": (plant_host_script_too_new, "vermin"),
 }
 
 
