@@ -1,16 +1,15 @@
 """Layer 1 and 2: every checked combination bakes, and its files pass static checks.
 
 Every combination of combinations.CHECKED (every supported one with deploy=compose, and deploy=swarm
-once per base image and monitoring answer, as Swarm only adds its own files) bakes, leaves no template
-markers, parses, compiles, and is clean under `ruff check` and `ruff format --check`. Its Dockerfile
-passes hadolint and has a non-root, exec-form final stage; for Alpine, which cannot build here, the
-whole lock downloads as musllinux wheels (`--only-binary :all:`) on every Python version. Its compose
-files match the Compose specification's JSON schema, pass `docker compose config` and `compose-lint
---fail-on low`, publish only on 127.0.0.1, give every service a healthcheck and resource limits, and
-keep every state in a named volume. Prometheus and Grafana files parse and reference datasources by
-fixed uid. No secret is in a file git would track; git itself (`git check-attr`) says every file with a
-shebang, every Dockerfile and the Makefile is `eol=lf`, and every file follows the generated
-`.editorconfig`.
+once per monitoring answer, as Swarm only adds its own files) bakes, leaves no template markers, parses,
+compiles, and is clean under `ruff check` and `ruff format --check`. Its Dockerfile passes hadolint and
+has a non-root, exec-form final stage; for Alpine, which cannot build here, the whole lock downloads as
+musllinux wheels (`--only-binary :all:`) on every Python version. Its compose files match the Compose
+specification's JSON schema, pass `docker compose config` and `compose-lint --fail-on low`, publish only
+on 127.0.0.1, give every service a healthcheck and resource limits, and keep every state in a named
+volume. Prometheus and Grafana files parse and reference datasources by fixed uid. No secret is in a
+file git would track; git itself (`git check-attr`) says every file with a shebang, every Dockerfile and
+the Makefile is `eol=lf`, and every file follows the generated `.editorconfig`.
 """
 
 import ast

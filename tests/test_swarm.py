@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from .support.bake import bake_with
-from .support.combinations import SWARM, combination_id, one_per
+from .support.combinations import SWARM, combination_id
 from .support.docker import docker, external_images, inspect, provide, require_docker
 from .support.postgres import free_port
 from .support.process import find_python, run, skip_or_fail, wait_for
@@ -34,9 +34,9 @@ def stack_file(project, env):
     return yaml.safe_load(run(["docker", "stack", "config", "--compose-file", "-"], input=rendered).stdout)
 
 
-# One combination for each monitoring answer: python_version and base_image change only the
-# Dockerfile, never the stack file.
-STACK_VARIANTS = one_per(lambda answers: answers["monitoring"], SWARM)
+# combinations.SWARM: one combination for each monitoring answer (python_version and base_image change
+# only the Dockerfile, never the stack file).
+STACK_VARIANTS = SWARM
 
 
 @pytest.mark.parametrize("answers", STACK_VARIANTS, ids=map(combination_id, STACK_VARIANTS))

@@ -43,10 +43,10 @@ def one_per(key, among=SUPPORTED):
 
 
 # What the bake and static checks run on (test_bake.py, test_pre_commit.py): every combination with
-# deploy=compose, and deploy=swarm once per monitoring answer and base image. Swarm adds its own files
+# deploy=compose, and deploy=swarm once per monitoring answer. Swarm adds its own files
 # (compose.swarm.yaml, scripts/swarm.py, the Makefile's swarm targets, docs/swarm.md), which change
-# with the monitoring answer only (it needs PostgreSQL); python_version changes the Dockerfile alone,
-# which deploy does not touch.
+# with the monitoring answer only (it needs PostgreSQL); python_version and base_image change the
+# Dockerfile alone, which deploy does not touch.
 COMPOSE = [answers for answers in SUPPORTED if answers["deploy"] == "compose"]
-SWARM = one_per(lambda a: (a["base_image"], a["monitoring"]), [a for a in SUPPORTED if a["deploy"] == "swarm"])
+SWARM = one_per(lambda answers: answers["monitoring"], [a for a in SUPPORTED if a["deploy"] == "swarm"])
 CHECKED = COMPOSE + SWARM
