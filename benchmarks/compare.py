@@ -291,6 +291,9 @@ def main() -> None:
     results = {name: median_figures(r) for name, r in per_run.items()}
     markdown = table(results, floor)
     print(markdown)
+    from .api import main as compare_apps  # the app before and after issue 18 (imports this module)
+
+    markdown += "\n\n" + compare_apps(options.quick, options.runs, options.seconds)
     options.out.mkdir(parents=True, exist_ok=True)
     (options.out / "bench.md").write_text(markdown + "\n")
     report = {

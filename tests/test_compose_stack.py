@@ -1,6 +1,7 @@
 """Layer 4: the compose stack runs for real, keeps its data, and is monitored.
 
-Run here for the default answers, monitoring=none, database=sqlite and base_image=ubuntu.
+Run here for the default answers, monitoring=none, database=sqlite and base_image=ubuntu; where Docker
+runs the real images (real_images()), also for base_image=alpine.
 Grafana cannot run on the CI machines (no image): its provisioning and dashboards are checked
 statically in test_bake.py (test_grafana_provisioning_static), and the queries it would run are run
 on a stack without it in test_monitoring_queries.py.
@@ -22,6 +23,7 @@ from .support.docker import (
     external_images,
     inspect,
     provide,
+    real_images,
     require_docker,
     running_stack,
 )
@@ -37,6 +39,8 @@ RUN = {
     "database-sqlite": {"database": "sqlite"},
     "base-ubuntu": {"base_image": "ubuntu"},
 }
+if real_images():
+    RUN["base-alpine"] = {"base_image": "alpine"}
 
 
 @pytest.fixture(scope="module", params=RUN.items(), ids=RUN.keys())
@@ -65,6 +69,7 @@ SETTINGS_IN_ENV = {
     "LOG_FORMAT": "json",  # development's default is text (test_dev_logs_... reads the JSON lines)
     "MAX_CONTENT_LENGTH": "2000",
     "DB_TIMEOUT": "7",
+    "API_DOCS": "false",
     "GUNICORN_WORKERS": "3",
     "GUNICORN_THREADS": "5",
     "GUNICORN_TIMEOUT": "45",
@@ -129,6 +134,8 @@ def test_every_setting_documented_for_env_reaches_the_app_and_takes_effect(stack
     api = f"{stack.url('APP_PORT')}/api/items"
     assert http("POST", api, {"name": "x", "description": "y" * 1900})[0] == 201
     assert http("POST", api, {"name": "x", "description": "y" * 2000})[0] == 413
+    assert http("GET", f"{stack.url('APP_PORT')}/docs")[0] == 404  # API_DOCS=false
+    assert http("GET", f"{stack.url('APP_PORT')}/openapi.json")[0] == 200
     assert seen["workers"] == 3
     assert seen["gunicorn"] == {"workers": 3, "threads": 5, "timeout": 45, "graceful_timeout": 25, "loglevel": "info"}
 

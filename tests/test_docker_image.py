@@ -1,8 +1,9 @@
 """Layer 4: the image builds for real, runs as non-root, is healthy, and stops gracefully.
 
-Built here for debian-slim (Python 3.13 and 3.11) and ubuntu. Alpine images cannot be built on the
-CI machines (no Alpine package archive): they get the static gates of test_bake.py instead (hadolint,
-the final-stage check, and every requirement available as a musllinux wheel).
+Built here for debian-slim (Python 3.13 and 3.11) and ubuntu; where Docker runs the real images
+(real_images(): the template's GitHub workflow, on amd64 and arm64), also for alpine and Python 3.12.
+On the machines with docker-kit (no Alpine package archive) Alpine images get only the static gates
+of test_bake.py (hadolint, the final-stage check, and every requirement available as a musllinux wheel).
 """
 
 import time
@@ -18,6 +19,7 @@ from .support.docker import (
     inspect,
     provide,
     published_url,
+    real_images,
     require_docker,
     wait_healthy,
 )
@@ -30,6 +32,11 @@ BUILT = {
     "debian-slim-py3.11": {"base_image": "debian-slim", "python_version": "3.11"},
     "ubuntu": {"base_image": "ubuntu"},
 }
+if real_images():
+    BUILT |= {
+        "alpine-py3.13": {"base_image": "alpine", "python_version": "3.13"},
+        "debian-slim-py3.12": {"base_image": "debian-slim", "python_version": "3.12"},
+    }
 APP_UID = "10001"
 
 

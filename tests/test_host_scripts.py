@@ -1,20 +1,24 @@
-"""The generated project's host scripts (scripts/*.py: `make setup`, `make deploy`, the post-gen hook) run
-on the host's python3, and promise Python 3.9 or newer.
+"""The generated project's host scripts (the scripts/*.py that the Makefile runs with the host's python3,
+`$(PYTHON)`: `make setup`, `make deploy`, ...; the post-gen hook runs scripts/setup.py too) promise Python 3.9
+or newer. (The other scripts/ run in GitHub workflows, on the Python the workflow sets up.)
 
-Statically, for every answer that changes them: vermin, with the flags of the project's own pre-commit
-hook, finds anything newer (syntax, modules, and members such as `datetime.UTC`, which a parser for 3.9
-accepts). For real, where this machine has a Python 3.9: each script is imported by it, and scripts/swarm.py
-writes the same stack file as on this Python and refuses to deploy an image the registry lacks (the whole
-deployment runs on 3.9 in test_swarm.py; scripts/setup.py in test_setup_script.py).
+Statically, for every answer that changes them: the project's own pre-commit hook covers each of them, and
+vermin, with that hook's flags, finds anything newer (syntax, modules, and members such as `datetime.UTC`,
+which a parser for 3.9 accepts). For real, where this machine has a Python 3.9: each script is imported by it,
+and scripts/swarm.py writes the same stack file as on this Python and refuses to deploy an image the registry
+lacks (the whole deployment runs on 3.9 in test_swarm.py; scripts/setup.py in test_setup_script.py).
 """
 
 import os
+import re
 import shlex
 import shutil
 import sys
 
 import pytest
 import yaml
+
+from hooks import post_gen_project as post_gen
 
 from .support.bake import bake_with
 from .support.combinations import combination_id, one_per
@@ -37,19 +41,32 @@ def python39():
     return found
 
 
-def vermin(project):
-    """The project's own pre-commit hook command: vermin and its flags."""
+def host_scripts(project):
+    """The scripts the Makefile runs with the host's python3 ($(PYTHON)), and the post-gen hook's."""
+    names = set(re.findall(r"\$\(PYTHON\) (scripts/[\w.-]+\.py)", (project / "Makefile").read_text()))
+    return sorted(project / name for name in names | {post_gen.SETUP_SCRIPT})
+
+
+def vermin_hook(project):
+    """The project's own pre-commit hook that checks them."""
     config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
     (hook,) = [hook for repo in config["repos"] for hook in repo["hooks"] if hook["id"] == "vermin"]
-    command = shlex.split(hook["entry"])
+    return hook
+
+
+def vermin(project):
+    """The hook's command: vermin and its flags."""
+    command = shlex.split(vermin_hook(project)["entry"])
     return [tool(command[0]), *command[1:]]
 
 
 def test_every_host_script_needs_nothing_newer_than_python_39(project):
     path, answers = project
-    scripts = sorted((path / "scripts").glob("*.py"))
+    scripts = host_scripts(path)
     expected = {"setup.py"} | ({"swarm.py"} if answers["deploy"] == "swarm" else set())
     assert {script.name for script in scripts} == expected
+    files = re.compile(vermin_hook(path)["files"])
+    assert [s for s in scripts if not files.search(str(s.relative_to(path)))] == [], "the hook misses these"
     result = run([*vermin(path), *scripts], check=False)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -74,7 +91,7 @@ def test_the_check_finds_what_python_39_lacks(cookies_session, tmp_path, code, n
 
 def test_every_host_script_imports_on_python_39(project, python39):
     path, _ = project
-    for script in sorted((path / "scripts").glob("*.py")):
+    for script in host_scripts(path):
         load = "import importlib.util, sys; s = importlib.util.spec_from_file_location('m', sys.argv[1]); "
         load += "s.loader.exec_module(importlib.util.module_from_spec(s))"
         run([python39, "-c", load, script])

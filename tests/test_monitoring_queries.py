@@ -1,18 +1,23 @@
 """Layer 4: what Grafana and Prometheus would run, run for real on the stack.
 
-Grafana cannot run on the CI machines (no image), so the stack runs without it and the tests send
-its queries themselves: every SQL query of the provisioned dashboards to PostgreSQL as the read-only
-`reporting` role (the datasource's login), with Grafana's macros expanded (tests/support/grafana.py);
-every PromQL expression of the dashboards and of the alert rules to Prometheus. promtool checks the
-configuration and the rules.
+Where Docker runs the real images (real_images(): the template's GitHub workflow, any machine with
+Docker and internet), Grafana runs in the stack with its provisioning, and Grafana itself runs every
+query of its dashboards through its query API (/api/ds/query), macros and all; Prometheus is the
+pinned 3.x. On the machines with docker-kit Grafana cannot run (no image), so the stack runs without
+it and the tests send its queries themselves, as the fallback: every SQL query to PostgreSQL as the
+read-only `reporting` role (the datasource's login), with Grafana's macros expanded by
+tests/support/grafana.py. Everywhere, every PromQL expression of the dashboards and of the alert
+rules goes to Prometheus, and promtool checks the configuration and the rules.
 
-The Prometheus stand-in is Debian's 2.x, the project pins 3.x. None of the expressions here use what
-changed in 3.0 (left-open range selectors, `.` matching newlines in regexes, `le`/`quantile` label
-values normalised to floats, holt_winters renamed, UTF-8 names), so they mean the same in both.
+The kit's Prometheus stand-in is Debian's 2.x, the project pins 3.x. None of the expressions here use
+what changed in 3.0 (left-open range selectors, `.` matching newlines in regexes, `le`/`quantile`
+label values normalised to floats, holt_winters renamed, UTF-8 names), so they mean the same in both.
 """
 
+import base64
 import csv
 import io
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
@@ -21,14 +26,23 @@ import pytest
 
 from .support.bake import bake_with
 from .support.combinations import DEFAULTS
-from .support.docker import require_docker, running_stack
-from .support.grafana import Query, alert_queries, dashboard_queries, expand_promql, expand_sql, resolve
+from .support.docker import real_images, require_docker, running_stack
+from .support.grafana import (
+    Query,
+    alert_queries,
+    dashboard_queries,
+    expand_promql,
+    expand_sql,
+    resolve,
+    substitute_variables,
+)
 from .support.process import skip_or_fail, wait_for
 from .support.web import http
 
 ANSWERS = {**DEFAULTS, "monitoring": "prometheus-grafana", "database": "postgresql"}
-# Everything but grafana (no stand-in image): the app, and what it depends on, and its monitoring.
-SERVICES = ("app", "prometheus", "postgres-exporter")
+# The app, what it depends on, and its monitoring; grafana only where the real images run (it has no
+# stand-in in docker-kit).
+SERVICES = ("app", "prometheus", "postgres-exporter", *(("grafana",) if real_images() else ()))
 ITEMS = 5
 
 # What each query should return once the app has answered some requests and stored ITEMS items.
@@ -58,7 +72,8 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def stack(cookies_session):
-    """The production stack without grafana, with ITEMS items created and a few requests answered."""
+    """The production stack (without grafana where it cannot run), with ITEMS items created and a few
+    requests answered."""
     require_docker()
     project = bake_with(cookies_session, {**ANSWERS, "project_slug": "stack-monitoring-queries"})
     with running_stack(project, ANSWERS, production=True, services=SERVICES) as (stack, _):
@@ -201,3 +216,65 @@ def test_promtool_accepts_the_configuration_and_the_rules(stack, figures):
     assert f"SUCCESS: {rules} rules found" in outputs[1], outputs[1]
     version = stack.compose("exec", "-T", "prometheus", "promtool", "--version").stdout.split("\n")[0]
     figures["promtool check config + check rules"] = f"SUCCESS, {rules} rules ({version.strip()})"
+
+
+def grafana_query(stack, query: Query) -> list[dict]:
+    """The data frames Grafana's query API returns for a dashboard query, over its dashboard's range.
+
+    Grafana's backend expands the macros itself; only the dashboard's template variables are filled in
+    here, as Grafana's front end does before it sends a panel's query.
+    """
+    datasource = {"prometheus": "prometheus", "grafana-postgresql-datasource": "postgres-reporting"}[query.kind]
+    text = substitute_variables(query.text, dict(query.variables))
+    target = {"refId": "A", "datasource": {"uid": datasource}, "intervalMs": 15000, "maxDataPoints": 200}
+    if query.kind == "prometheus":
+        target |= {"expr": text, "range": True}
+    else:
+        target |= {"rawSql": text, "rawQuery": True, "editorMode": "code", "format": query.format or "table"}
+    password = (stack.project / "secrets/grafana_admin_password.txt").read_text().strip()
+    login = base64.b64encode(f"admin:{password}".encode()).decode()
+    body = {"from": query.time_range[0], "to": query.time_range[1], "queries": [target]}
+    status, answer = http(
+        "POST", f"{stack.url('GRAFANA_PORT')}/api/ds/query", body, headers={"Authorization": f"Basic {login}"}
+    )
+    assert status == 200, f"{query.name}: Grafana answered {status}: {answer}"
+    result = answer["results"]["A"]
+    assert not result.get("error"), f"{query.name}: {result['error']}"
+    return result.get("frames", [])
+
+
+def frame_rows(frames: list[dict]) -> int:
+    return sum(len((frame["data"]["values"] or [[]])[0]) for frame in frames)
+
+
+@pytest.mark.docker
+def test_grafana_itself_runs_every_dashboard_query_with_data(stack, figures):
+    """Grafana provisioned from the project's files, asked for each panel's data (where it can run)."""
+    if not real_images():
+        pytest.skip("Grafana cannot run with docker-kit's stand-ins: the tests above run its queries instead")
+    dashboards = dashboard_queries(stack.project)
+    names = [q.name for q in dashboards]
+    assert set(names) == {name for name in EXPECTED if not name.startswith("alerts.yml")}
+
+    def answered():
+        rows = {q.name: frame_rows(grafana_query(stack, q)) for q in dashboards}
+        return rows if all(rows.values()) else None
+
+    # Prometheus' rate() panels need two scrapes (every 15 s) before they have data.
+    rows = wait_for(answered, timeout=90, every=5) or {q.name: frame_rows(grafana_query(stack, q)) for q in dashboards}
+    assert all(rows.values()), f"Grafana returned no data for {[name for name, n in rows.items() if not n]}"
+    figures["dashboard queries run by Grafana itself / with data"] = f"{len(rows)} / {sum(map(bool, rows.values()))}"
+
+
+@pytest.mark.docker
+def test_prometheus_is_the_version_compose_pins(stack):
+    """The pinned Prometheus 3 where the real images run; the kit's stand-in (Debian's 2.x) elsewhere."""
+    status, body = http("GET", f"{stack.url('PROMETHEUS_PORT')}/api/v1/status/buildinfo")
+    assert status == 200, body
+    running = body["data"]["version"]
+    pinned = stack.compose("config", "--format", "json").stdout
+    tag = json.loads(pinned)["services"]["prometheus"]["image"].rsplit(":v", 1)[1]
+    if real_images():
+        assert running == tag, f"Prometheus {running} runs, compose.yaml pins {tag}"
+    else:
+        assert running.split(".")[0] in ("2", tag.split(".")[0]), running

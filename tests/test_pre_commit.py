@@ -9,7 +9,9 @@ mostly waiting for a tool's process to start).
 
 import os
 import re
+import secrets
 import shutil
+import string
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -80,7 +82,17 @@ def test_pre_commit_passes_on_the_first_commit(first_commit_runs, answers):
     repo, result = first_commit_runs[combination_id(answers)]
     assert result.returncode == 0, result.stdout + result.stderr
     # The tools that must have run (the others skip when a combination has no file of theirs).
-    for name in ("ruff check", "ruff format", "mypy", "hadolint", "compose-lint", "YAML syntax", "TOML syntax"):
+    for name in (
+        "ruff check",
+        "ruff format",
+        "mypy",
+        "hadolint",
+        "compose-lint",
+        "zizmor",
+        "no secret committed",
+        "YAML syntax",
+        "TOML syntax",
+    ):
         assert re.search(rf"^{re.escape(name)}[^\n]*Passed$", result.stdout, flags=re.MULTILINE), result.stdout
     if answers["database"] == "postgresql":
         assert re.search(r"^shellcheck\.+Passed$", result.stdout, flags=re.MULTILINE), result.stdout
@@ -129,6 +141,28 @@ def plant_workflow_defect(repo: Path) -> None:
     (repo / ".github/workflows/broken.yml").write_text("on: push\njobs:\n  build:\n    steps: []\n")
 
 
+def plant_unpinned_action(repo: Path) -> None:
+    # An action by its moving tag instead of a commit: zizmor's unpinned-uses.
+    workflow = repo / ".github/workflows/ci.yml"
+    text, count = re.subn(r"actions/checkout@[0-9a-f]{40}  # v[\d.]+", "actions/checkout@v5", workflow.read_text())
+    assert count >= 1
+    workflow.write_text(text)
+
+
+def plant_credential(repo: Path) -> None:
+    # A GitHub token pasted into the code, made up anew each run (so that no real-looking token sits
+    # in the template's own source).
+    token = "ghp_" + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(36))
+    (next(repo.glob("src/*")) / "publish.py").write_text(f'GITHUB_TOKEN = "{token}"\n')
+
+
+def plant_private_key(repo: Path) -> None:
+    body = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(64))
+    (repo / "docker/deploy_key").write_text(
+        f"-----BEGIN OPENSSH PRIVATE KEY-----\n{body}\n-----END OPENSSH PRIVATE KEY-----\n"
+    )
+
+
 def plant_trailing_whitespace(repo: Path) -> None:
     readme = repo / "README.md"
     readme.write_text(readme.read_text().replace("\n", "   \n", 1))
@@ -151,6 +185,9 @@ DEFECTS = {
     "shell-defect": (plant_shell_defect, "shellcheck"),
     "compose-defect": (plant_compose_defect, "compose-schema"),
     "workflow-defect": (plant_workflow_defect, "github-workflows"),
+    "unpinned-action": (plant_unpinned_action, "zizmor"),
+    "credential": (plant_credential, "detect-secrets"),
+    "private-key": (plant_private_key, "detect-secrets"),
     "trailing-whitespace": (plant_trailing_whitespace, "trailing-whitespace"),
     "missing-last-newline": (plant_missing_last_newline, "end-of-file-fixer"),
     "host-script-too-new": (plant_host_script_too_new, "vermin"),

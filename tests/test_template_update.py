@@ -4,12 +4,15 @@ answers (.cruft.json), and `cruft update` brings in a later commit of the templa
 
 The template is this working tree's files committed into a throwaway git repository (commit A); a
 project is made from it with `cruft create` and committed; then the template gets a commit B that
-edits one generated file.
+edits one generated file. The generated template-update workflow's script (scripts/update_template.py)
+runs for real too, pushing to a bare repository that stands in for GitHub (the workflow's last step,
+`gh pr create`, is GitHub's alone).
 """
 
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -166,3 +169,85 @@ def test_cruft_create_refuses_an_invalid_answer_like_cookiecutter(template_repo,
     assert refused.returncode != 0
     assert "ERROR: project_slug" in " ".join((refused.stdout + refused.stderr).split())
     assert list(output.iterdir()) == []
+
+
+# ---------------------------------------------------------------- scripts/update_template.py
+
+UPDATE_SCRIPT = "scripts/update_template.py"
+
+
+def with_remote(project: Path, tmp_path: Path) -> Path:
+    """A bare repository as the project's origin (GitHub's place), with its main branch pushed."""
+    remote = tmp_path / "origin.git"
+    git("init", "--quiet", "--bare", "--initial-branch", "main", str(remote), cwd=tmp_path)
+    git("remote", "add", "origin", str(remote), cwd=project)
+    git("push", "--quiet", "origin", "main", cwd=project)
+    return remote
+
+
+def update_script(project: Path, github_output: Path):
+    """The workflow's step: the script with cruft on PATH and GitHub's output file."""
+    path = f"{Path(tool('cruft')).parent}{os.pathsep}{os.environ['PATH']}"
+    env = {**GIT_ENV, "PATH": path, "GITHUB_OUTPUT": str(github_output)}
+    return run([sys.executable, UPDATE_SCRIPT, "origin"], cwd=project, env=env, check=False, timeout=300)
+
+
+def branches(remote: Path) -> list[str]:
+    return sorted(git("for-each-ref", "--format=%(refname:short)", "refs/heads", cwd=remote).split())
+
+
+def test_update_script_pushes_a_template_change_as_a_branch_and_nothing_when_up_to_date(template_repo, tmp_path):
+    """With every service and secret (COMBINATIONS[0]); cruft itself is run on both above."""
+    template, _ = template_repo
+    project = create(template, tmp_path, COMBINATIONS[0])
+    remote = with_remote(project, tmp_path)
+    (project / "data").mkdir()
+    (project / "data/app.db").write_bytes(b"local data")
+    kept = {**untouchables(project), "data/app.db": b"local data"}
+    output = tmp_path / "github-output"
+    output.touch()
+
+    # Up to date: nothing happens, no branch.
+    current = update_script(project, output)
+    assert current.returncode == 0 and "nothing to do" in current.stdout, current.stdout + current.stderr
+    assert branches(remote) == ["main"] and output.read_text() == ""
+
+    # The template moves on: the change ends as one commit on a branch of the project's origin.
+    with (template / "{{cookiecutter.project_slug}}" / CHANGED_FILE).open("a") as changed:
+        changed.write(CHANGE)
+    commit_b = commit_all(template, "B")
+    moved = update_script(project, output)
+    assert moved.returncode == 0, moved.stdout + moved.stderr
+    branch = f"template-update/{commit_b[:12]}"
+    assert branches(remote) == ["main", branch]
+    assert output.read_text() == f"branch={branch}\n"
+    assert git("rev-list", "--count", f"main..{branch}", cwd=remote) == "1"
+    assert sorted(git("diff", "--name-only", f"main...{branch}", cwd=remote).split()) == [".cruft.json", CHANGED_FILE]
+    assert git("show", f"{branch}:{CHANGED_FILE}", cwd=remote).endswith(CHANGE.strip())
+    assert json.loads(git("show", f"{branch}:.cruft.json", cwd=remote))["commit"] == commit_b
+    # The project is back on main, clean, with its .env, secrets and data as they were.
+    assert git("rev-parse", "--abbrev-ref", "HEAD", cwd=project) == "main"
+    assert git("status", "--porcelain", "--untracked-files=all", cwd=project) == ""
+    assert {**untouchables(project), "data/app.db": (project / "data/app.db").read_bytes()} == kept
+    assert leftovers(project) == []
+
+    # The next week, the pull request still open: the branch is there already, nothing more.
+    again = update_script(project, output)
+    assert again.returncode == 0 and "already on origin" in again.stdout, again.stdout + again.stderr
+    assert branches(remote) == ["main", branch] and output.read_text() == f"branch={branch}\n"
+    assert git("status", "--porcelain", "--untracked-files=all", cwd=project) == ""
+    assert untouchables(project) == {name: kept[name] for name in untouchables(project)}
+
+
+def test_update_script_refuses_uncommitted_work(template_repo, tmp_path):
+    template, _ = template_repo
+    project = create(template, tmp_path, DEFAULTS)
+    remote = with_remote(project, tmp_path)
+    with (template / "{{cookiecutter.project_slug}}" / CHANGED_FILE).open("a") as changed:
+        changed.write(CHANGE)
+    commit_all(template, "B")
+    (project / "README.md").write_text("work in progress\n")
+    refused = update_script(project, tmp_path / "github-output")
+    assert refused.returncode == 1 and "uncommitted changes" in refused.stderr
+    assert branches(remote) == ["main"]
+    assert (project / "README.md").read_text() == "work in progress\n"

@@ -25,6 +25,14 @@ from .process import run, skip_or_fail, wait_for
 KIT = Path(os.environ.get("DOCKER_KIT", TEMPLATE.parent / "shared/docker-kit/docker-kit"))
 
 
+def real_images() -> bool:
+    """Whether Docker runs the official images (pulled from their registries): everywhere but where
+    docker-kit builds stand-ins. Only there do Alpine images, Grafana, Python 3.12's image and
+    Prometheus 3 run, so the tests that need them are collected only there (the template's GitHub
+    workflow, .github/workflows/tests.yml, runs them; so does any machine with Docker and internet)."""
+    return not KIT.exists()
+
+
 def docker_ready() -> bool:
     if not shutil.which("docker"):
         return False

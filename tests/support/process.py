@@ -31,11 +31,16 @@ def wait_for(condition, timeout: float = 90, every: float = 0.5):
     return condition()
 
 
-def make_venv(project: Path) -> Path:
-    """A fresh virtualenv in the project with its dev requirements and itself installed."""
+def make_venv(project: Path, uv: bool = False) -> Path:
+    """A fresh virtualenv in the project with its dev requirements and itself installed (uv: by uv,
+    from its cache, in seconds; without pip in the virtualenv)."""
     venv = project / ".venv"
-    run([sys.executable, "-m", "venv", str(venv)])
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    if uv:
+        run([tool("uv"), "venv", "--quiet", "--python", sys.executable, str(venv)])
+        pip = [tool("uv"), "pip", "install", "--quiet", "--python", str(venv / "bin" / "python")]
+    else:
+        run([sys.executable, "-m", "venv", str(venv)])
+        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     # The lock has hashes, which an editable install cannot have: the project itself goes in second.
     run([*pip, "--require-hashes", "-r", "requirements-dev.txt"], cwd=project)
     run([*pip, "--no-deps", "-e", "."], cwd=project)

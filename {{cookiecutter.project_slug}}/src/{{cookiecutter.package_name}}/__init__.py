@@ -1,23 +1,35 @@
 """The application: create_app() builds it (what it is for: README.md and pyproject.toml)."""
 
-from flask import Flask
+from flask_openapi3.models.info import Info
+from flask_openapi3.openapi import OpenAPI
 
-from . import db, errors, logs, metrics
+from . import db, docs, errors, logs, metrics
 from .api import bp as api_bp
 from .config import Settings
 from .health import bp as health_bp
+from .schemas import Error
 
 __version__ = "{{ cookiecutter.version }}"
 
 
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(settings: Settings | None = None) -> OpenAPI:
     """The application factory: tests pass their own settings, the rest read the environment."""
     settings = settings or Settings.from_env()
     logs.configure(settings.log_format, settings.log_level)
     if settings.database_url.get_backend_name() == "sqlite":
         settings.data_dir.mkdir(parents=True, exist_ok=True)
 
-    app = Flask(__name__)
+    # A Flask app that also writes the OpenAPI document (docs.py); a request that breaks a rule
+    # of schemas.py gets errors.py's 400.
+    app = OpenAPI(
+        __name__,
+        info=Info(title="{{ cookiecutter.project_slug }}", version=__version__),
+        static_folder=None,  # no /static: every route is in the document (or is the docs)
+        doc_ui=False,  # docs.py serves the document and the page at the URLs it chooses
+        validation_error_status=400,
+        validation_error_model=Error,
+        validation_error_callback=errors.validation_error,
+    )
     app.config.update(
         SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_content_length
     )
@@ -26,7 +38,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     db.init_app(app, settings)
     errors.init_app(app)
     metrics.init_app(app)
-    app.register_blueprint(api_bp)
-    app.register_blueprint(health_bp)
-    app.register_blueprint(metrics.bp)
+    app.register_api(api_bp)
+    app.register_api(health_bp)
+    app.register_api(metrics.bp)
+    docs.init_app(app, enabled=settings.api_docs)
     return app

@@ -1,93 +1,73 @@
-"""The JSON API over items: create, list (paginated), get and delete."""
+"""The JSON API over items: create, list (paginated), get and delete.
 
-import json
-from typing import Any
+What each operation takes and answers is in schemas.py; flask-openapi3 validates the request
+against it before the function runs, so the functions get checked values only.
+"""
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Response, jsonify, request, url_for
+from flask_openapi3.blueprint import APIBlueprint
+from flask_openapi3.models.tag import Tag
 from sqlalchemy import func, select
 from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
 
 from .db import get_session
-from .models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, Item
+from .models import Item
+from .schemas import (
+    REQUEST_ID,
+    ItemIn,
+    ItemOut,
+    ItemPage,
+    ItemPath,
+    PageQuery,
+    error_responses,
+    json_response,
+)
 
-bp = Blueprint("items", __name__, url_prefix="/api/items")
+bp = APIBlueprint("items", __name__, url_prefix="/api/items", abp_tags=[Tag(name="items")])
 
-MAX_PER_PAGE = 100
-MAX_PAGE = 100_000
-# Largest id that fits the table's integer column; larger ones cannot exist.
-MAX_ID = 2**31 - 1
+# The id that create answers is the one get and delete take: Schemathesis' stateful phase, and
+# client generators, follow these links from one call to the next.
+ITEM_LINKS = {
+    "links": {
+        name: {
+            "operationId": operation,
+            "parameters": {"item_id": "$response.body#/id"},
+        }
+        for name, operation in (("GetItem", "get_item"), ("DeleteItem", "delete_item"))
+    }
+}
+CREATED = json_response(ItemOut, "the item, created", **ITEM_LINKS)
+CREATED["headers"] = {
+    **CREATED["headers"],
+    "Location": {"required": True, "schema": {"type": "string"}, "description": "the item's URL"},
+}
 
 
-def read_json_object() -> dict[str, Any]:
-    """The request body as a JSON object, or a 4xx error that says what is wrong with it."""
+@bp.before_request
+def read_json_body() -> None:
+    """A body that is not JSON is refused before validation: 415 if not sent as JSON, 400 if
+    it does not parse (Flask's own check, plus nesting too deep for Python's parser)."""
+    if request.method != "POST":
+        return
     if not request.is_json:
         raise UnsupportedMediaType("Send the body as JSON with Content-Type: application/json.")
     try:
-        payload = json.loads(request.get_data())
-    except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested too deep
+        body = request.get_json()  # parsed once; flask-openapi3 validates the cached value
+    except RecursionError:
         raise BadRequest("The body is not valid JSON.") from None
-    if not isinstance(payload, dict):
-        raise BadRequest("The body must be a JSON object.")
-    return payload
+    # flask-openapi3 would parse a JSON string again, as JSON: '"{\"name\": 1}"' is no object.
+    if isinstance(body, str):
+        raise BadRequest("Input should be a valid dictionary: the body is a JSON string.")
 
 
-def clean_text(payload: dict[str, Any], field: str, max_length: int, required: bool) -> str | None:
-    value = payload.get(field)
-    if value is None:
-        if required:
-            raise BadRequest(f"'{field}' is required.")
-        return None
-    if not isinstance(value, str):
-        raise BadRequest(f"'{field}' must be a string.")
-    value = value.strip()
-    if required and not value:
-        raise BadRequest(f"'{field}' must not be empty.")
-    if len(value) > max_length:
-        raise BadRequest(f"'{field}' must be at most {max_length} characters.")
-    if not storable(value):
-        raise BadRequest(f"'{field}' contains characters that cannot be stored.")
-    return value
-
-
-def storable(value: str) -> bool:
-    """NUL and lone surrogates ("\\ud800") are valid JSON, but no database stores them."""
-    if "\x00" in value:
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def parse_item(payload: dict[str, Any]) -> dict[str, str | None]:
-    unknown = sorted(set(payload) - {"name", "description"})
-    if unknown:
-        raise BadRequest(f"Unknown field(s): {', '.join(map(repr, unknown))}.")
-    return {
-        "name": clean_text(payload, "name", NAME_MAX_LENGTH, required=True),
-        "description": clean_text(payload, "description", DESCRIPTION_MAX_LENGTH, required=False),
-    }
-
-
-def query_int(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name, str(default))
-    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
-        raise BadRequest(f"'{name}' must be a whole number from {low} to {high}.")
-    return int(raw)
-
-
-def find_item(item_id: int) -> Item:
-    item = get_session().get(Item, item_id) if item_id <= MAX_ID else None
-    if item is None:
-        raise NotFound(f"No item with id {item_id}.")
-    return item
-
-
-@bp.post("")
-def create_item() -> Response:
+@bp.post(
+    "",
+    operation_id="create_item",
+    responses={201: CREATED, **error_responses(400, 413, 415, 503)},
+)
+def create_item(body: ItemIn) -> Response:
     session = get_session()
-    item = Item(**parse_item(read_json_object()))
+    item = Item(**body.model_dump())
     session.add(item)
     session.commit()
     response = jsonify(item.to_dict())
@@ -96,28 +76,54 @@ def create_item() -> Response:
     return response
 
 
-@bp.get("")
-def list_items() -> Response:
-    page = query_int("page", 1, 1, MAX_PAGE)
-    per_page = query_int("per_page", 20, 1, MAX_PER_PAGE)
+@bp.get(
+    "",
+    operation_id="list_items",
+    responses={200: json_response(ItemPage, "one page of items"), **error_responses(400, 503)},
+)
+def list_items(query: PageQuery) -> Response:
     session = get_session()
     total = session.scalar(select(func.count()).select_from(Item))
     items = session.scalars(
-        select(Item).order_by(Item.id).offset((page - 1) * per_page).limit(per_page)
+        select(Item)
+        .order_by(Item.id)
+        .offset((query.page - 1) * query.per_page)
+        .limit(query.per_page)
     )
     return jsonify(
-        items=[item.to_dict() for item in items], page=page, per_page=per_page, total=total
+        items=[item.to_dict() for item in items],
+        page=query.page,
+        per_page=query.per_page,
+        total=total,
     )
 
 
-@bp.get("/<int:item_id>")
-def get_item(item_id: int) -> Response:
-    return jsonify(find_item(item_id).to_dict())
+def find_item(item_id: int) -> Item:
+    item = get_session().get(Item, item_id)
+    if item is None:
+        raise NotFound(f"No item with id {item_id}.")
+    return item
 
 
-@bp.delete("/<int:item_id>")
-def delete_item(item_id: int) -> tuple[str, int]:
+@bp.get(
+    "/<int:item_id>",
+    operation_id="get_item",
+    responses={200: json_response(ItemOut, "the item"), **error_responses(400, 404, 503)},
+)
+def get_item(path: ItemPath) -> Response:
+    return jsonify(find_item(path.item_id).to_dict())
+
+
+@bp.delete(
+    "/<int:item_id>",
+    operation_id="delete_item",
+    responses={
+        204: {"description": "deleted", "headers": REQUEST_ID},
+        **error_responses(400, 404, 503),
+    },
+)
+def delete_item(path: ItemPath) -> tuple[str, int]:
     session = get_session()
-    session.delete(find_item(item_id))
+    session.delete(find_item(path.item_id))
     session.commit()
     return "", 204

@@ -83,6 +83,8 @@ class Settings:
     max_content_length: int = 64 * 1024
     # Seconds a request may wait for the database before it gets a 503.
     db_timeout: int = 5
+    # Swagger UI at /docs (docs.py); some turn it off in production. /openapi.json stays.
+    api_docs: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -97,4 +99,5 @@ class Settings:
             log_format=read_choice(environ, "LOG_FORMAT", "text", FORMATS),
             max_content_length=read_int(environ, "MAX_CONTENT_LENGTH", 64 * 1024),
             db_timeout=read_int(environ, "DB_TIMEOUT", 5),
+            api_docs=read_choice(environ, "API_DOCS", "true", ("true", "false")) == "true",
         )

@@ -7,7 +7,9 @@ so each worker writes its numbers to files there and /metrics adds them up acros
 import os
 import time
 
-from flask import Blueprint, Flask, Response, g, request
+from flask import Flask, Response, g, request
+from flask_openapi3.blueprint import APIBlueprint
+from flask_openapi3.models.tag import Tag
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -18,6 +20,8 @@ from prometheus_client import (
     multiprocess,
 )
 
+from .schemas import REQUEST_ID, error_responses
+
 REQUESTS = Counter(
     "http_requests_total", "HTTP requests answered", ["method", "endpoint", "status"]
 )
@@ -25,10 +29,15 @@ LATENCY = Histogram(
     "http_request_duration_seconds", "Time spent answering HTTP requests", ["method", "endpoint"]
 )
 
-bp = Blueprint("metrics", __name__)
+bp = APIBlueprint("metrics", __name__, abp_tags=[Tag(name="probes")])
+PROMETHEUS_TEXT = {
+    "description": "the metrics, in Prometheus' text format",
+    "headers": REQUEST_ID,
+    "content": {CONTENT_TYPE_LATEST.split(";")[0]: {"schema": {"type": "string"}}},
+}
 
 
-@bp.get("/metrics")
+@bp.get("/metrics", operation_id="metrics", responses={200: PROMETHEUS_TEXT, **error_responses()})
 def metrics() -> Response:
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
         registry = CollectorRegistry()
