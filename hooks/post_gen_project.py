@@ -15,6 +15,7 @@ REMOVE = {
     ("database", "sqlite"): ["docker/postgres", "docs/backups.md"],
     ("monitoring", "none"): ["docker/prometheus", "docker/grafana", "docs/monitoring.md"],
     ("monitoring", "prometheus"): ["docker/grafana"],
+    ("deploy", "compose"): ["compose.swarm.yaml", "scripts/swarm.py", "docs/swarm.md"],
 }
 
 
@@ -71,6 +72,7 @@ if not TYPE_CHECKING and __name__ == "__main__":
                 "project_slug": {{ cookiecutter.project_slug | tojson }},
                 "database": {{ cookiecutter.database | tojson }},
                 "monitoring": {{ cookiecutter.monitoring | tojson }},
+                "deploy": {{ cookiecutter.deploy | tojson }},
             },
             Path.cwd(),
         )

@@ -249,6 +249,11 @@ def check_combination(answers: Mapping[str, str]) -> str | None:
             "monitoring=prometheus-grafana needs database=postgresql (Grafana's data reports query the "
             "database): choose database=postgresql or monitoring=prometheus"
         )
+    if answers["deploy"] == "swarm" and answers["database"] != "postgresql":
+        return (
+            "deploy=swarm needs database=postgresql (a SQLite file lives on one node, so more nodes add "
+            "nothing): choose database=postgresql or deploy=compose"
+        )
     return None
 
 
@@ -314,6 +319,7 @@ if not TYPE_CHECKING and __name__ == "__main__":
                 "base_image": {{ cookiecutter.base_image | tojson }},
                 "database": {{ cookiecutter.database | tojson }},
                 "monitoring": {{ cookiecutter.monitoring | tojson }},
+                "deploy": {{ cookiecutter.deploy | tojson }},
             },
             {{ cookiecutter._repo_dir | default("") | tojson }},
         )

@@ -14,6 +14,7 @@ before any of our code sees it (the template's README says so).
 
 import ast
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -163,6 +164,8 @@ ISSUE_EXAMPLES = [
     {**DEFAULTS, "project_name": "caf\udce9"},
     {**DEFAULTS, "project_name": "X", "version": "1." * 99 + "0"},
     {**DEFAULTS, "project_name": "X", "description": "two\nlines"},
+    {**DEFAULTS, "project_name": "X", "deploy": "swarm", "version": "1!2.0+local"},
+    {**DEFAULTS, "project_name": "X", "deploy": "swarm", "database": "sqlite"},
 ]
 
 # ------------------------------------------------------------------ what is checked
@@ -199,6 +202,9 @@ def assert_linters_pass(project, compose):
     if compose:
         run(["docker", "compose", "config", "--quiet"], cwd=project)
         run(["docker", "compose", "-f", "compose.yaml", "config", "--quiet"], cwd=project)
+        if (project / "compose.swarm.yaml").exists():  # deploy=swarm: what `make deploy` renders
+            swarm = ["docker", "compose", "-f", "compose.yaml", "-f", "compose.swarm.yaml", "config", "--quiet"]
+            run(swarm, cwd=project, env={**os.environ, "REGISTRY": "registry.example.com/team"})
 
 
 def assert_shown_as_typed(project, expected):

@@ -1,15 +1,15 @@
-"""Layer 1 and 2: every supported combination bakes, and its files pass static checks.
+"""Layer 1 and 2: every checked combination bakes, and its files pass static checks.
 
-Every supported combination of python_version x base_image x database x monitoring (the ones with
-Grafana on SQLite are refused) bakes, leaves no template markers, parses, compiles, and is clean under
-`ruff check` and `ruff format --check`. Its Dockerfile passes hadolint and has a non-root, exec-form
-final stage; for Alpine, which cannot build here, the whole lock downloads as musllinux wheels
-(`--only-binary :all:`) on every Python version. Its compose files match the Compose specification's
-JSON schema, pass `docker compose config` and `compose-lint --fail-on low`, publish only on 127.0.0.1,
-give every service a healthcheck and resource limits, and keep every state in a named volume.
-Prometheus and Grafana files parse and reference datasources by fixed uid. No secret is in a file git
-would track; git itself (`git check-attr`) says every file with a shebang, every Dockerfile and the
-Makefile is `eol=lf`, and every file follows the generated `.editorconfig`.
+Every combination of combinations.CHECKED (every supported one with deploy=compose, and deploy=swarm
+once per monitoring answer, as Swarm only adds its own files) bakes, leaves no template markers, parses,
+compiles, and is clean under `ruff check` and `ruff format --check`. Its Dockerfile passes hadolint and
+has a non-root, exec-form final stage; for Alpine, which cannot build here, the whole lock downloads as
+musllinux wheels (`--only-binary :all:`) on every Python version. Its compose files match the Compose
+specification's JSON schema, pass `docker compose config` and `compose-lint --fail-on low`, publish only
+on 127.0.0.1, give every service a healthcheck and resource limits, and keep every state in a named
+volume. Prometheus and Grafana files parse and reference datasources by fixed uid. No secret is in a
+file git would track; git itself (`git check-attr`) says every file with a shebang, every Dockerfile and
+the Makefile is `eol=lf`, and every file follows the generated `.editorconfig`.
 """
 
 import ast
@@ -25,8 +25,10 @@ import pytest
 import yaml
 from check_jsonschema.cli.main_command import main as check_jsonschema_command
 
+from hooks import post_gen_project as post_gen
+
 from .support.bake import TEMPLATE, bake_with, has_template_marker
-from .support.combinations import SUPPORTED, combination_id
+from .support.combinations import CHECKED, combination_id
 from .support.docker import dockerfile_instructions, with_args
 from .support.locks import requirements as lock_entries
 from .support.process import run, skip_or_fail, tool
@@ -43,7 +45,7 @@ def text_files(project):
                 continue
 
 
-@pytest.fixture(scope="module", params=SUPPORTED, ids=combination_id)
+@pytest.fixture(scope="module", params=CHECKED, ids=combination_id)
 def project(request, cookies_session):
     """Each combination is baked once for all the checks below."""
     return bake_with(cookies_session, request.param), request.param
@@ -109,6 +111,13 @@ def test_files_of_unselected_options_are_absent(project):
     assert (path / "docker/postgres").exists() == (answers["database"] == "postgresql")
     assert (path / "docker/prometheus").exists() == (answers["monitoring"] != "none")
     assert (path / "docker/grafana").exists() == (answers["monitoring"] == "prometheus-grafana")
+    swarm = answers["deploy"] == "swarm"
+    for name in post_gen.REMOVE[("deploy", "compose")]:  # compose.swarm.yaml, scripts/swarm.py, docs/swarm.md, ...
+        assert (path / name).exists() == swarm, name
+    makefile = (path / "Makefile").read_text()
+    for target in ("registry", "push", "deploy", "stack-file", "scale", "rollback", "undeploy"):
+        assert (re.search(rf"^{target}:", makefile, re.MULTILINE) is not None) == swarm, target
+    assert ("swarm" in makefile.lower()) == swarm
     assert (path / "docs/backups.md").exists() == (answers["database"] == "postgresql")
     assert (path / "docs/monitoring.md").exists() == (answers["monitoring"] != "none")
 

@@ -203,23 +203,47 @@ def test_main_prints_one_line_and_fails(capsys):
 
 
 def test_combination_rule():
-    assert pre.check_combination({"monitoring": "prometheus-grafana", "database": "sqlite"})
-    assert pre.check_combination({"monitoring": "prometheus", "database": "sqlite"}) is None
+    assert "needs database=postgresql" in pre.check_combination(
+        {**DEFAULTS, "monitoring": "prometheus-grafana", "database": "sqlite"}
+    )
+    assert pre.check_combination({**DEFAULTS, "monitoring": "prometheus", "database": "sqlite"}) is None
+    assert "deploy=swarm needs database=postgresql" in pre.check_combination(
+        {**DEFAULTS, "deploy": "swarm", "database": "sqlite"}
+    )
+    assert pre.check_combination({**DEFAULTS, "deploy": "swarm"}) is None
+
+
+SWARM_FILES = ["compose.swarm.yaml", "scripts/swarm.py", "docs/swarm.md"]
 
 
 @pytest.mark.parametrize(
     ("answers", "removed"),
     [
-        ({"database": "postgresql", "monitoring": "prometheus-grafana"}, []),
-        ({"database": "postgresql", "monitoring": "prometheus"}, ["docker/grafana"]),
+        ({"database": "postgresql", "monitoring": "prometheus-grafana", "deploy": "swarm"}, []),
+        ({"database": "postgresql", "monitoring": "prometheus", "deploy": "swarm"}, ["docker/grafana"]),
+        ({"database": "postgresql", "monitoring": "prometheus-grafana", "deploy": "compose"}, SWARM_FILES),
         (
-            {"database": "sqlite", "monitoring": "none"},
-            ["docker/postgres", "docs/backups.md", "docker/prometheus", "docker/grafana", "docs/monitoring.md"],
+            {"database": "sqlite", "monitoring": "none", "deploy": "compose"},
+            [
+                "docker/postgres",
+                "docs/backups.md",
+                "docker/prometheus",
+                "docker/grafana",
+                "docs/monitoring.md",
+                *SWARM_FILES,
+            ],
         ),
     ],
 )
 def test_paths_to_remove(answers, removed):
     assert sorted(post.paths_to_remove(answers)) == sorted(removed)
+
+
+def test_every_path_the_remove_table_names_is_in_the_template():
+    """A path that the template no longer has (renamed, or moved) would leave its replacement behind."""
+    project = TEMPLATE / "{{cookiecutter.project_slug}}"
+    missing = [path for paths in post.REMOVE.values() for path in paths if not (project / path).exists()]
+    assert missing == []
 
 
 def test_remove_paths_removes_files_and_folders_and_ignores_missing(tmp_path):

@@ -55,6 +55,7 @@ INVALID = {
     "name-not-utf-8": ({"project_name": "caf\udce9"}, "project_name"),  # a Latin-1 byte as Python reads argv
     "name-control-character": ({"project_name": "bell\x07"}, "project_name"),
     "name-too-long": ({"project_name": "a" * 81, "project_slug": "long"}, "project_name"),
+    "swarm-with-sqlite": ({"deploy": "swarm", "database": "sqlite"}, "deploy=swarm needs database=postgresql"),
     # Answers reach the hook only through tojson: this stays a string and is refused.
     "name-injection": (
         {"project_name": 'x"; import pathlib; pathlib.Path("/tmp/pwned-by-template").touch(); "\n'},
@@ -144,6 +145,7 @@ CHOICE_INVALID = {
     "base-image-unknown": {"base_image": "centos"},
     "database-unknown": {"database": "mysql"},
     "monitoring-unknown": {"monitoring": "datadog"},
+    "deploy-unknown": {"deploy": "kubernetes"},
 }
 
 

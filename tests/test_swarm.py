@@ -1,11 +1,12 @@
 """Past one machine: the generated stack on Docker Swarm (compose.swarm.yaml, `make deploy`).
 
-Statically, for every supported set of services (database x monitoring): the file `make deploy`
-gives `docker stack deploy` is accepted by `docker stack config`. For real, with the default
-answers, on a single-node swarm on this engine: the tests run in file order on one deployment
-(deploy, scale, rolling update under load, a failing update that Swarm rolls back, undeploy and
-deploy again), then remove all of it. Only the commands docs/swarm.md documents are used: make
-registry, push, deploy, scale, undeploy.
+Statically, for every set of services with deploy=swarm (one per monitoring answer; Swarm needs
+PostgreSQL): the file `make deploy` gives `docker stack deploy` is accepted by `docker stack config`.
+For real, with the default answers and deploy=swarm, on a single-node swarm on this engine: the tests
+run in file order on one deployment (deploy before push refused at once, deploy, scale, rolling update
+under load, a failing update that Swarm rolls back, undeploy and deploy again), then remove all of it.
+Only the commands docs/swarm.md documents are used: make registry, push, deploy, scale, undeploy; the
+scripts they run run on Python 3.9 where this machine has one (the oldest the project promises).
 """
 
 import json
@@ -22,10 +23,10 @@ import pytest
 import yaml
 
 from .support.bake import bake_with
-from .support.combinations import SUPPORTED, combination_id
+from .support.combinations import SWARM, combination_id
 from .support.docker import docker, external_images, inspect, provide, require_docker
 from .support.postgres import free_port
-from .support.process import run, skip_or_fail, wait_for
+from .support.process import find_python, run, skip_or_fail, wait_for
 from .support.web import http, http_exchange
 
 
@@ -35,9 +36,9 @@ def stack_file(project, env):
     return yaml.safe_load(run(["docker", "stack", "config", "--compose-file", "-"], input=rendered).stdout)
 
 
-# One supported combination for each (database, monitoring): python_version and base_image change
-# only the Dockerfile, never the stack file.
-STACK_VARIANTS = list({(a["database"], a["monitoring"]): a for a in SUPPORTED}.values())
+# combinations.SWARM: one combination for each monitoring answer (python_version and base_image change
+# only the Dockerfile, never the stack file).
+STACK_VARIANTS = SWARM
 
 
 @pytest.mark.parametrize("answers", STACK_VARIANTS, ids=map(combination_id, STACK_VARIANTS))
@@ -71,9 +72,8 @@ def test_stack_file_is_accepted_by_docker_stack(cookies, answers):
         # compose.yaml's hardening, kept where Swarm has it.
         assert service["read_only"] is True and service["cap_drop"] == ["ALL"], name
         assert service["deploy"]["resources"]["limits"]["memory"], name
-    if answers["database"] == "postgresql":
-        assert services["db"]["deploy"]["placement"]["constraints"] == [f"node.labels.{project.name}.db == true"]
-        assert services["db"]["deploy"]["update_config"]["order"] == "stop-first"
+    assert services["db"]["deploy"]["placement"]["constraints"] == [f"node.labels.{project.name}.db == true"]
+    assert services["db"]["deploy"]["update_config"]["order"] == "stop-first"
     assert ("prometheus" in services) == (answers["monitoring"] != "none")
 
 
@@ -102,6 +102,8 @@ class Swarm:
             "HTTPS_PORT": str(https_port),
             "APP_VERSION": APP_VERSION,
         }
+        # The Makefile's PYTHON runs scripts/swarm.py: the oldest Python it promises, where there is one.
+        self.env["PYTHON"] = find_python("3.9") or "python3"
         self.repository = f"{self.registry}/{project.name}-app"
         self.proxy_repository = f"{self.registry}/{project.name}-proxy"
 
@@ -204,9 +206,10 @@ class Client:
 
 
 @pytest.fixture(scope="module")
-def swarm(cookies_session, figures):
+def on_swarm(cookies_session):
+    """The project on a single-node swarm, with its registry (`make registry`) and nothing pushed yet."""
     require_docker()
-    project = bake_with(cookies_session, {"project_slug": "swarm-test"})
+    project = bake_with(cookies_session, {"project_slug": "swarm-test", "deploy": "swarm"})
     provide("provide", *external_images(project), "registry:2")
     started_swarm = docker("info", "--format", "{{.Swarm.LocalNodeState}}").stdout.strip() != "active"
     if started_swarm:
@@ -214,17 +217,25 @@ def swarm(cookies_session, figures):
     deployment = Swarm(project)
     try:
         deployment.make("registry", timeout=300)
-        deployment.make("push", timeout=1200)
-        started = time.monotonic()
-        deployment.make("deploy")
-        figures["swarm: make deploy to all services converged"] = f"{time.monotonic() - started:.1f} s"
-        deployment.trust_the_proxy()
         yield deployment
     finally:
         urllib.request.install_opener(None)
         deployment.remove()
         if started_swarm:
             docker("swarm", "leave", "--force", check=False)
+
+
+@pytest.fixture(scope="module")
+def swarm(on_swarm, figures):
+    """The deployed stack: `make push`, then `make deploy`."""
+    on_swarm.make("push", timeout=1200)
+    started = time.monotonic()
+    on_swarm.make("deploy")
+    figures["swarm: make deploy to all services converged"] = f"{time.monotonic() - started:.1f} s"
+    on_swarm.trust_the_proxy()
+    python = run([on_swarm.env["PYTHON"], "--version"]).stdout.split()[1]
+    figures["swarm: the Python that ran make deploy's script"] = python
+    return on_swarm
 
 
 def api_round_trip(swarm, name):
@@ -249,6 +260,21 @@ def app_targets_up(swarm):
     """The "App instances up" figure of the Grafana dashboard: sum(up{job="app"}), from Prometheus."""
     result = swarm.prometheus('sum(up{job="app"})')
     return int(result[0]["value"][1]) if result else 0
+
+
+@pytest.mark.docker
+def test_deploy_before_push_fails_at_once_naming_the_image_and_the_command(on_swarm, figures):
+    """The registry runs but has no image yet: one line, and nothing is deployed (before, every task was
+    rejected with "No such image" until the deploy gave up after 10 minutes)."""
+    started = time.monotonic()
+    result = on_swarm.make("deploy", check=False, timeout=120)
+    figures["swarm: make deploy before make push, refused after"] = f"{time.monotonic() - started:.1f} s"
+    assert result.returncode != 0
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith("cannot deploy:")]
+    assert f"the registry has no {on_swarm.repository}:{APP_VERSION} (" in line, line
+    assert f"`make push APP_VERSION={APP_VERSION}` builds and pushes it" in line, line
+    label = f"label=com.docker.stack.namespace={on_swarm.name}"
+    assert docker("service", "ls", "--quiet", "--filter", label).stdout == ""
 
 
 @pytest.mark.docker

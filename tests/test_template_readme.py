@@ -5,8 +5,8 @@ import re
 from .support.bake import TEMPLATE, bake_with
 from .support.process import run
 
-# The combination that generates every file (the default answers, plus Grafana).
-ALL_FILES = {"database": "postgresql", "monitoring": "prometheus-grafana"}
+# The combination that generates every file (the default answers, plus Grafana and Swarm).
+ALL_FILES = {"database": "postgresql", "monitoring": "prometheus-grafana", "deploy": "swarm"}
 # Listed, but written by `cruft create` rather than by cookiecutter.
 CRUFT_ONLY = {".cruft.json"}
 

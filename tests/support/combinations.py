@@ -4,17 +4,19 @@ import itertools
 import json
 from pathlib import Path
 
+from hooks.pre_gen_project import check_combination
+
 # The template repository: two folders up from tests/support/.
 TEMPLATE = Path(__file__).resolve().parents[2]
-CHOICE_NAMES = ("python_version", "base_image", "database", "monitoring")
+CHOICE_NAMES = ("python_version", "base_image", "database", "monitoring", "deploy")
 _CONTEXT = json.loads((TEMPLATE / "cookiecutter.json").read_text())
 
 DEFAULTS = {name: _CONTEXT[name][0] for name in CHOICE_NAMES}
 
 
 def supported(answers):
-    # Grafana's data reports query PostgreSQL: the pre-gen hook rejects it with SQLite.
-    return not (answers["monitoring"] == "prometheus-grafana" and answers["database"] == "sqlite")
+    """The pre-gen hook's own rule (e.g. Grafana and Swarm need PostgreSQL)."""
+    return check_combination(answers) is None
 
 
 ALL = [
@@ -26,14 +28,25 @@ UNSUPPORTED = [answers for answers in ALL if not supported(answers)]
 
 
 def combination_id(answers):
-    """e.g. py3.13-debian-slim-postgresql-prometheus"""
-    return "py{python_version}-{base_image}-{database}-{monitoring}".format(**answers)
+    """e.g. py3.13-debian-slim-postgresql-prometheus, and -swarm with deploy=swarm"""
+    name = "py{python_version}-{base_image}-{database}-{monitoring}".format(**answers)
+    return name if answers["deploy"] == "compose" else f"{name}-{answers['deploy']}"
 
 
-def one_per(key):
-    """The first supported combination for each distinct key(answers): for files that only some answers
+def one_per(key, among=SUPPORTED):
+    """The first combination for each distinct key(answers): for files that only some answers
     change, e.g. one_per(lambda a: a["database"]) when only the database matters."""
     chosen = {}
-    for answers in SUPPORTED:
+    for answers in among:
         chosen.setdefault(key(answers), answers)
     return list(chosen.values())
+
+
+# What the bake and static checks run on (test_bake.py, test_pre_commit.py): every combination with
+# deploy=compose, and deploy=swarm once per monitoring answer. Swarm adds its own files
+# (compose.swarm.yaml, scripts/swarm.py, the Makefile's swarm targets, docs/swarm.md), which change
+# with the monitoring answer only (it needs PostgreSQL); python_version and base_image change the
+# Dockerfile alone, which deploy does not touch.
+COMPOSE = [answers for answers in SUPPORTED if answers["deploy"] == "compose"]
+SWARM = one_per(lambda answers: answers["monitoring"], [a for a in SUPPORTED if a["deploy"] == "swarm"])
+CHECKED = COMPOSE + SWARM

@@ -71,6 +71,24 @@ def skip_or_fail(env_name: str, reason: str):
     pytest.skip(reason)
 
 
+def find_python(version: str) -> str | None:
+    """A Python `version` interpreter that runs (e.g. "3.9", the oldest a host script promises), or None:
+    on PATH (a pyenv shim may name a version it does not select, so each is tried), pyenv's own
+    versions, or one uv manages."""
+    candidates = [shutil.which(f"python{version}")]
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates += sorted(str(path) for path in pyenv.glob(f"versions/{version}.*/bin/python{version}"))
+    uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
+    if uv:
+        found = subprocess.run([uv, "python", "find", version], capture_output=True, text=True, check=False)
+        candidates.append(found.stdout.strip() if found.returncode == 0 else None)
+    for candidate in filter(None, candidates):
+        answer = subprocess.run([candidate, "--version"], capture_output=True, text=True, check=False)
+        if answer.returncode == 0 and answer.stdout.startswith(f"Python {version}."):
+            return candidate
+    return None
+
+
 def tool(name: str) -> str:
     """A command from this virtualenv (dev requirements) or PATH."""
     local = Path(sys.executable).parent / name

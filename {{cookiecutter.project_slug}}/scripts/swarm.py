@@ -22,11 +22,15 @@ would), and this script turns the result into a file Swarm accepts:
 (`docker compose config` writes each `$` of a value as `$$`, so `docker stack deploy`, which expands
 variables too, leaves them as they are.)
 
-`deploy` runs `docker stack deploy` with that file, then waits until every service runs its tasks,
-the job completed, and no update is in progress; it fails when an update is rolled back or paused.
-(`docker stack deploy --detach=false` would wait too, but never returns when the stack has a job.)
+`deploy` first asks the registry for the images the project builds (the app's, which `make push`
+pushes): without them every task would be rejected ("No such image") until the wait gave up, so it
+stops at once and says so. Then it runs `docker stack deploy` with that file, and waits until every
+service runs its tasks, the job completed, and no update is in progress; it fails when an update is
+rolled back or paused. (`docker stack deploy --detach=false` would wait too, but never returns when
+the stack has a job.)
 
-Standard library only. It is run by `make deploy` and `make stack-file`.
+Standard library only, Python 3.9 or newer (the host's python3). It is run by `make deploy` and
+`make stack-file`.
 """
 
 import hashlib
@@ -34,7 +38,7 @@ import json
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,7 +149,7 @@ def pending(stack, since):
         )
         status = service.get("UpdateStatus", {})
         started = status.get("StartedAt", "")[:19]
-        if started and datetime.fromisoformat(started).replace(tzinfo=UTC) >= since:
+        if started and datetime.fromisoformat(started).replace(tzinfo=timezone.utc) >= since:
             if status["State"] in FAILED_UPDATES:
                 raise RuntimeError(
                     f"{row['Name']}: update {status['State']}: {status.get('Message', '')}"
@@ -171,15 +175,41 @@ def label_a_node(label):
         )
 
 
+def unpushed_images(config):
+    """The images the project builds (its services with `build`) that the registry does not have:
+    image -> the registry's answer (`docker buildx imagetools inspect` asks, with your logins)."""
+    built = {service["image"] for service in config["services"].values() if "build" in service}
+    missing = {}
+    for image in sorted(built):
+        inspect = ["docker", "buildx", "imagetools", "inspect", image]
+        result = subprocess.run(inspect, capture_output=True, text=True)
+        if result.returncode != 0:
+            answer = (result.stderr + result.stdout).strip().splitlines()
+            missing[image] = answer[-1].removeprefix("ERROR: ") if answer else "no answer"
+    return missing
+
+
 def deploy(stack, label, timeout=600):
     """docker stack deploy, then wait until the stack converged; 0 when it did."""
+    config = render()
+    missing = unpushed_images(config)
+    for image, answer in missing.items():
+        version = image.rsplit(":", 1)[1]
+        print(
+            f"cannot deploy: the registry has no {image} ({answer}). "
+            f"`make push APP_VERSION={version}` builds and pushes it "
+            "(without a registry of your own, run `make registry` first).",
+            file=sys.stderr,
+        )
+    if missing:
+        return 1
     label_a_node(label)
     # Updates that started from here on are this deploy's (the timestamps are whole seconds).
-    since = datetime.now(UTC).replace(microsecond=0)
+    since = datetime.now(timezone.utc).replace(microsecond=0)
     command = ["docker", "stack", "deploy", "--prune", "--with-registry-auth", "--detach=true"]
     command += ["--quiet", "--compose-file", "-", stack]
     print(" ".join(command), flush=True)
-    subprocess.run(command, input=json.dumps(stack_file(render(), stack)), text=True, check=True)
+    subprocess.run(command, input=json.dumps(stack_file(config, stack)), text=True, check=True)
     deadline = time.monotonic() + timeout
     shown = None
     while True:
