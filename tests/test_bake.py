@@ -342,13 +342,15 @@ def test_dependabot_config_matches_its_schema_and_covers_every_ecosystem(project
     assert status == 0, output
     updates = yaml.safe_load((path / ".github/dependabot.yml").read_text())["updates"]
     # pip: requirements*.in and the uv-compiled locks, and the template-update workflow's cruft; docker:
-    # the Dockerfile; docker-compose: the images compose.yaml runs; github-actions: the workflows.
-    assert [(update["package-ecosystem"], update["directory"]) for update in updates] == [
-        ("pip", "/"),
-        ("pip", "/.github/template-update"),
-        ("docker", "/"),
-        ("docker-compose", "/"),
-        ("github-actions", "/"),
+    # every Dockerfile's folder; docker-compose: the images compose.yaml runs; github-actions: the workflows.
+    covered = [(u["package-ecosystem"], u.get("directories") or [u["directory"]]) for u in updates]
+    dockerfiles = sorted("/" + str(f.parent.relative_to(path)).removeprefix(".") for f in path.rglob("Dockerfile"))
+    assert covered == [
+        ("pip", ["/"]),
+        ("pip", ["/.github/template-update"]),
+        ("docker", dockerfiles),
+        ("docker-compose", ["/"]),
+        ("github-actions", ["/"]),
     ]
     for update in updates:
         assert update["schedule"]["interval"] == "weekly"
