@@ -129,15 +129,15 @@ def test_every_file_a_document_names_exists(project):
     assert missing == [], "\n".join(missing)
 
 
-def test_every_make_target_a_document_names_exists(project):
+def test_every_make_target_a_document_or_a_comment_names_exists(project):
+    """In the documents' code, and in `make X` spans of every other file (comments, docstrings)."""
     targets = make_targets(project)
     missing = []
-    for doc in documents(project):
-        text = doc.read_text()
-        code = CODE_SPAN.findall(FENCE.sub("", text)) + FENCE.findall(text)
+    for path, text in text_files(project):
+        code = CODE_SPAN.findall(FENCE.sub("", text)) + (FENCE.findall(text) if path.suffix == ".md" else [])
         for name in {name for snippet in code for name in MAKE.findall(snippet)}:
             if name not in targets:
-                missing.append(f"{doc.relative_to(project)}: make {name}")
+                missing.append(f"{path.relative_to(project)}: make {name}")
     assert missing == [], "\n".join(missing)
 
 

@@ -1,8 +1,9 @@
 """Write the project's metadata into the image's virtualenv, as `pip install -e .` does natively.
 
 The package reads its __version__ from it (importlib.metadata). The version is pyproject.toml's,
-the one place it is written, or APP_VERSION when a build passes one (`make push` and the release
-workflow do). Only the metadata: the code itself runs from /app/src. Run by the Dockerfile.
+the one place it is written, or APP_VERSION when a build passes one (the release workflow does,
+and on a swarm the push target of the Makefile). Only the metadata: the code itself runs from
+/app/src. Run by the Dockerfile.
 """
 
 import os
