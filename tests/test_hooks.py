@@ -9,7 +9,7 @@ import pytest
 from hooks import post_gen_project as post
 from hooks import pre_gen_project as pre
 
-from .support.bake import bake_with
+from .support.bake import TEMPLATE, bake_with
 from .support.combinations import DEFAULTS
 from .support.locks import DATABASES
 from .support.process import dev_lock_venv, run

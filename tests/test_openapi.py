@@ -47,8 +47,9 @@ DOCS_ROUTES = {("/docs", "GET"), ("/docs/{filename}", "GET")}
 
 @pytest.fixture(scope="module")
 def venv(cookies_session, tmp_path_factory):
-    """One virtualenv with the PostgreSQL variant's dev lock (a superset of SQLite's), for every bake."""
-    return make_venv(bake_with(cookies_session, {"project_slug": "openapi-venv"}), uv=True)
+    """One virtualenv with the PostgreSQL variant's dev lock (a superset of SQLite's), for every bake of
+    the default slug: the project installed in it gives them their package's metadata (__version__)."""
+    return make_venv(bake_with(cookies_session, {}), uv=True)
 
 
 def dump(venv, project, tmp_path, api_docs):

@@ -69,7 +69,7 @@ def first_commit_runs(cookies_session, tmp_path_factory, hook_env, figures):
         )
         for answers in CHECKED
     }
-    envs = {combination_id(answers): hook_env[answers["database"]] for answers in SUPPORTED}
+    envs = {combination_id(answers): hook_env[answers["database"]] for answers in CHECKED}
     # The hooks' tools are installed once, before the runs in parallel would each wait for them.
     first = next(iter(repos))
     results = {first: pre_commit_all_files(repos[first], envs[first])}

@@ -258,3 +258,18 @@ def test_the_certificate_survives_down_and_up_and_down_v_removes_it(front, figur
     front.stack.compose("down", "--volumes", "--timeout", "10")
     assert volume not in front.stack.volumes()
     assert run(["docker", "volume", "inspect", volume], check=False).returncode != 0
+
+
+def test_make_proxy_check_validates_the_caddyfile_and_refuses_a_broken_one(front):
+    """`make proxy-check` builds the proxy's image and runs its Caddy's validator on the Caddyfile."""
+    project, env = front.stack.project, front.stack.env
+    checked = run(["make", "proxy-check"], cwd=project, env=env, timeout=300)
+    assert "Valid configuration" in checked.stdout + checked.stderr
+    caddyfile = project / "docker/proxy/Caddyfile"
+    original = caddyfile.read_text()
+    try:
+        caddyfile.write_text(original.replace("encode zstd gzip", "encode zstd gzip no-such-encoding"))
+        assert run(["make", "proxy-check"], cwd=project, env=env, timeout=300, check=False).returncode != 0
+    finally:
+        caddyfile.write_text(original)
+        run(["make", "proxy-check"], cwd=project, env=env, timeout=300)  # the image as the stack runs it

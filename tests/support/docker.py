@@ -223,5 +223,9 @@ def running_stack(
     finally:
         stack.compose("down", "--volumes", "--timeout", "10", check=False)
         proxy_image = re.search(r"image: (\S+-proxy:\S+)", (project / "compose.yaml").read_text())
-        built = [f"{project.name}-app:local", f"{project.name}-app:local-dev", *([proxy_image[1]] if proxy_image else [])]
+        built = [
+            f"{project.name}-app:local",
+            f"{project.name}-app:local-dev",
+            *([proxy_image[1]] if proxy_image else []),
+        ]
         docker("image", "rm", "--force", *built, check=False)

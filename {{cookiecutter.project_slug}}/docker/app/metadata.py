@@ -13,6 +13,7 @@ from pathlib import Path
 
 project = tomllib.loads(Path("/tmp/pyproject.toml").read_text())["project"]
 version = os.environ.get("APP_VERSION") or project["version"]
-info = Path(sysconfig.get_path("purelib"), f"{project['name'].replace('-', '_')}-{version}.dist-info")
+name = project["name"]
+info = Path(sysconfig.get_path("purelib"), f"{name.replace('-', '_')}-{version}.dist-info")
 info.mkdir()
-(info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {version}\n")
+(info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
