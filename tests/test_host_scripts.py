@@ -106,7 +106,7 @@ def swarm_project(cookies_session):
 
 def test_the_stack_file_is_the_same_on_python_39(swarm_project, python39):
     """`make stack-file` (docker compose config, then the script's own changes): no daemon needed."""
-    env = {**os.environ, "REGISTRY": "registry.example.com/team"}
+    env = {**os.environ, "REGISTRY": "registry.example.com/team", "APP_TAG": "0.1.0"}  # as make sets them
     command = ["scripts/swarm.py", "stack-file", "s"]
     on_39 = run([python39, *command], cwd=swarm_project, env=env).stdout
     assert on_39 == run([sys.executable, *command], cwd=swarm_project, env=env).stdout
@@ -116,7 +116,7 @@ def test_the_stack_file_is_the_same_on_python_39(swarm_project, python39):
 def test_deploy_refuses_at_once_when_the_registry_lacks_the_image_on_python_39(swarm_project, python39):
     """Nothing listens on the registry's port here: the one line names the image and `make push`, before
     anything touches the swarm (the same with a registry that lacks it: test_swarm.py)."""
-    env = {**os.environ, "REGISTRY": "127.0.0.1:9"}  # the discard port: nothing answers there
+    env = {**os.environ, "REGISTRY": "127.0.0.1:9", "APP_TAG": "0.1.0"}  # the discard port: nothing answers
     result = run([python39, "scripts/swarm.py", "deploy", "s", "s.db"], cwd=swarm_project, env=env, check=False)
     lines = result.stderr.splitlines()
     assert result.returncode == 1 and result.stdout == "", result.stdout

@@ -272,7 +272,8 @@ def test_deploy_before_push_fails_at_once_naming_the_image_and_the_command(on_sw
     assert result.returncode != 0
     (line,) = [line for line in result.stderr.splitlines() if line.startswith("cannot deploy:")]
     assert f"the registry has no {on_swarm.repository}:{APP_VERSION} (" in line, line
-    assert f"`make push APP_VERSION={APP_VERSION}` builds and pushes it" in line, line
+    assert f"{on_swarm.proxy_repository}:" in line, line  # the proxy's image is the project's too
+    assert f"`make push APP_VERSION={APP_VERSION}` builds and pushes them" in line, line
     label = f"label=com.docker.stack.namespace={on_swarm.name}"
     assert docker("service", "ls", "--quiet", "--filter", label).stdout == ""
 

@@ -193,15 +193,16 @@ def deploy(stack, label, timeout=600):
     """docker stack deploy, then wait until the stack converged; 0 when it did."""
     config = render()
     missing = unpushed_images(config)
-    for image, answer in missing.items():
-        version = image.rsplit(":", 1)[1]
+    if missing:
+        # One line: every missing image, and the command that pushes them all (the app's tag is its version).
+        images = ", ".join(f"{image} ({answer})" for image, answer in missing.items())
+        version = config["services"]["app"]["image"].rsplit(":", 1)[1]
         print(
-            f"cannot deploy: the registry has no {image} ({answer}). "
-            f"`make push APP_VERSION={version}` builds and pushes it "
+            f"cannot deploy: the registry has no {images}. "
+            f"`make push APP_VERSION={version}` builds and pushes them "
             "(without a registry of your own, run `make registry` first).",
             file=sys.stderr,
         )
-    if missing:
         return 1
     label_a_node(label)
     # Updates that started from here on are this deploy's (the timestamps are whole seconds).
