@@ -194,7 +194,7 @@ def deploy(stack, label, timeout=600):
     config = render()
     missing = unpushed_images(config)
     if missing:
-        # One line: every missing image, and the command that pushes them all (the app's tag is its version).
+        # One line: each missing image, and the one command that pushes them (app tag = version)
         images = ", ".join(f"{image} ({answer})" for image, answer in missing.items())
         version = config["services"]["app"]["image"].rsplit(":", 1)[1]
         print(
