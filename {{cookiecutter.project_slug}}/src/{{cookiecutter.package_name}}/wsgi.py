@@ -2,10 +2,15 @@
 
 import socket
 import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import create_app
+
+if TYPE_CHECKING:  # the WSGI types exist for type checkers only
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 # The front door (compose.yaml's `proxy` service) and the proxies in front of the app: one, Caddy.
 PROXY_HOST = "proxy"
@@ -23,7 +28,9 @@ class FromProxy:
     their own address.
     """
 
-    def __init__(self, wsgi_app, host: str = PROXY_HOST, hops: int = PROXY_HOPS):
+    def __init__(
+        self, wsgi_app: "WSGIApplication", host: str = PROXY_HOST, hops: int = PROXY_HOPS
+    ) -> None:
         self.wsgi_app = wsgi_app
         self.behind_proxy = ProxyFix(wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
         self.host = host
@@ -40,7 +47,9 @@ class FromProxy:
                 self.addresses = frozenset()
         return address in self.addresses
 
-    def __call__(self, environ, start_response):
+    def __call__(
+        self, environ: "WSGIEnvironment", start_response: "StartResponse"
+    ) -> Iterable[bytes]:
         trusted = self.is_proxy(environ.get("REMOTE_ADDR", ""))
         return (self.behind_proxy if trusted else self.wsgi_app)(environ, start_response)
 
