@@ -38,7 +38,8 @@ loglevel = setting("LOG_LEVEL", "info").lower()
 
 
 def package_dir():
-    return os.path.dirname(importlib.util.find_spec("{{ cookiecutter.package_name }}").origin)
+    spec = importlib.util.find_spec("{{ cookiecutter.package_name }}")
+    return os.path.dirname(spec.origin)
 
 
 def load_app_logs():
