@@ -37,14 +37,16 @@ def test_the_version_is_written_once(cookies_session, answers):
     assert holders == ["pyproject.toml"], holders
 
 
-def test_make_derives_the_version_and_its_tag(cookies_session):
-    project = bake_with(cookies_session, {})
+@pytest.mark.parametrize("deploy", ["compose", "swarm"])
+def test_make_derives_the_version_and_its_tag(cookies_session, deploy):
+    """make reads pyproject.toml's version; with deploy=swarm, `make push` tags and labels with it."""
+    project = bake_with(cookies_session, {"deploy": deploy})
     assert make_variable(project, "APP_VERSION") == "0.1.0"
     set_version(project, VERSION)
     assert make_variable(project, "APP_VERSION") == VERSION
-    assert make_variable(project, "APP_TAG") == "7_0.2.0_local.1"
     assert run(["make", "--silent", "version"], cwd=project).stdout == f"{VERSION}\n"
-    if "\npush:" in (project / "Makefile").read_text():  # deploy=swarm
+    if deploy == "swarm":  # the image's tag, and the build argument of `make push`
+        assert make_variable(project, "APP_TAG") == "7_0.2.0_local.1"
         push = run(["make", "--dry-run", "push"], cwd=project).stdout
         assert f"build --build-arg APP_VERSION={VERSION} app" in push, push
 
