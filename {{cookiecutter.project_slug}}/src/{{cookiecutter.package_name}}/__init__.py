@@ -1,6 +1,6 @@
 """The application: create_app() builds it (what it is for: README.md and pyproject.toml)."""
 
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 
 from flask_openapi3.models.info import Info
 from flask_openapi3.openapi import OpenAPI
@@ -12,8 +12,11 @@ from .health import bp as health_bp
 from .schemas import Error
 
 # pyproject.toml's version, from the package's metadata: installed natively (`pip install -e .`),
-# written by the image's build (Dockerfile).
-__version__ = version("{{ cookiecutter.project_slug }}")
+# written by the image's build (Dockerfile). Run from a source folder with neither: unknown.
+try:
+    __version__ = version("{{ cookiecutter.project_slug }}")
+except PackageNotFoundError:
+    __version__ = "0+unknown"
 
 
 def create_app(settings: Settings | None = None) -> OpenAPI:
