@@ -228,6 +228,8 @@ def measure_stack(project: Project, tag: str, seconds: int, workdir: Path) -> di
     finally:
         compose("down", "--volumes", "--timeout", "10", check=False)
         docker("image", "rm", app_image, check=False)  # only the tag: the image stays as `tag`
+        if "proxy" in services:
+            docker("image", "rm", "--force", services["proxy"]["image"], check=False)
     return figures
 
 

@@ -6,11 +6,11 @@ tests and the inner-loop benchmark:
   and gunicorn's reloader, brought up with `docker compose up`.
 """
 
+import json
 import os
 import signal
 import subprocess
 import time
-import tomllib
 from pathlib import Path
 
 from .docker import Stack, docker, external_images, inspect, provide
@@ -84,11 +84,12 @@ class DevStack(Stack):
         self.route.write_text(self.original_route)
         if "app" in self.services():
             self.app()
+        # Every image the compose files name for a service they build (the app's, the proxy's), and the
+        # test image of `make test`, named after the compose project.
+        config = json.loads(self.compose("--profile", "*", "config", "--format", "json").stdout)
+        tags = [s["image"] for s in config["services"].values() if "build" in s and "image" in s]
         self.compose("down", "--volumes", "--remove-orphans", "--timeout", "10", check=False)
-        version = tomllib.loads((self.project / "pyproject.toml").read_text())["project"]["version"]
-        # The app's two tags, and the test image of `make test`, named after the compose project.
-        tags = [f"{self.project.name}-app:{version}", f"{self.project.name}-app:{version}-dev", f"{self.name}-test"]
-        docker("image", "rm", "--force", *tags, *sorted(self.images), check=False)
+        docker("image", "rm", "--force", *tags, f"{self.name}-test", *sorted(self.images), check=False)
 
     def app(self) -> dict:
         """docker inspect of the app's container (its image is noted, to be removed at the end)."""
