@@ -3,6 +3,7 @@
 import pytest
 
 from .support.bake import TEMPLATE
+from .support.process import find_python, skip_or_fail
 
 FIGURES = pytest.StashKey[dict]()
 
@@ -24,3 +25,13 @@ def pytest_terminal_summary(terminalreporter, config):
         terminalreporter.section("figures measured")
         for name, value in config.stash[FIGURES].items():
             terminalreporter.write_line(f"{name}: {value}")
+
+
+@pytest.fixture(scope="session")
+def python39() -> str:
+    """A Python 3.9 interpreter, the oldest the host scripts promise (skipped where none runs, failed
+    instead with REQUIRE_PYTHON39=1)."""
+    found = find_python("3.9")
+    if found is None:
+        skip_or_fail("REQUIRE_PYTHON39", "no Python 3.9 on this machine (PATH, pyenv or uv)")
+    return found

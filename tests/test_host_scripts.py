@@ -22,7 +22,7 @@ from hooks import post_gen_project as post_gen
 
 from .support.bake import bake_with
 from .support.combinations import combination_id, one_per
-from .support.process import find_python, run, skip_or_fail, tool
+from .support.process import run, skip_or_fail, tool
 
 # scripts/setup.py changes with the database and monitoring answers, scripts/swarm.py comes with deploy=swarm.
 VARIANTS = one_per(lambda answers: (answers["database"], answers["monitoring"], answers["deploy"]))
@@ -31,14 +31,6 @@ VARIANTS = one_per(lambda answers: (answers["database"], answers["monitoring"], 
 @pytest.fixture(scope="module", params=VARIANTS, ids=combination_id)
 def project(request, cookies_session):
     return bake_with(cookies_session, request.param), request.param
-
-
-@pytest.fixture(scope="module")
-def python39():
-    found = find_python("3.9")
-    if found is None:
-        pytest.skip("no Python 3.9 on this machine (PATH, pyenv or uv)")
-    return found
 
 
 def host_scripts(project):

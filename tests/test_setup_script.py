@@ -12,7 +12,7 @@ from cookiecutter.main import cookiecutter
 
 from .support.bake import TEMPLATE, bake_with
 from .support.combinations import DEFAULTS
-from .support.process import find_python, run
+from .support.process import run
 
 SCRIPT = "scripts/setup.py"
 ANSWERS = {
@@ -120,10 +120,8 @@ def test_main_says_what_it_did_and_a_second_run_changes_nothing(script, tmp_path
     assert {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()} == before
 
 
-def test_it_runs_on_python_39(baked, tmp_path):
-    python = find_python("3.9")
-    if python is None:
-        pytest.skip("no Python 3.9 on this machine (PATH, pyenv or uv)")
+def test_it_runs_on_python_39(baked, tmp_path, python39):
+    python = python39
     project = tmp_path / "project"
     shutil.copytree(baked["minimal"], project, ignore=shutil.ignore_patterns(".env", "*.txt"))
     result = run([python, SCRIPT], cwd=project)
