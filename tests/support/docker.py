@@ -183,6 +183,14 @@ class Stack:
         script = 'psql --username="$POSTGRES_USER" --dbname="$POSTGRES_DB" -v ON_ERROR_STOP=1 -Atc "$0"'
         return self.compose("exec", "-T", "db", "sh", "-c", script, sql).stdout.strip()
 
+    def built_images(self) -> list[str]:
+        """The images this stack's compose files name for the services they build (app, proxy, ...)."""
+        config = json.loads(self.compose("--profile", "*", "config", "--format", "json").stdout)
+        services = config["services"].values()
+        return [service["image"] for service in services if "build" in service and "image" in service]
+            service["image"] for service in config["services"].values() if "build" in service and "image" in service
+        ]
+
     def volumes(self) -> list[str]:
         out = docker("volume", "ls", "--quiet", "--filter", f"label=com.docker.compose.project={self.name}").stdout
         return out.split()
@@ -221,11 +229,6 @@ def running_stack(
         stack.compose("up", "--build", "--detach", "--wait", *services, timeout=900)
         yield stack, time.monotonic() - started
     finally:
+        built = stack.built_images()
         stack.compose("down", "--volumes", "--timeout", "10", check=False)
-        proxy_image = re.search(r"image: (\S+-proxy:\S+)", (project / "compose.yaml").read_text())
-        built = [
-            f"{project.name}-app:local",
-            f"{project.name}-app:local-dev",
-            *([proxy_image[1]] if proxy_image else []),
-        ]
         docker("image", "rm", "--force", *built, check=False)

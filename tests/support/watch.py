@@ -6,7 +6,6 @@ tests and the inner-loop benchmark:
   and gunicorn's reloader, brought up with `docker compose up`.
 """
 
-import json
 import os
 import signal
 import subprocess
@@ -86,8 +85,7 @@ class DevStack(Stack):
             self.app()
         # Every image the compose files name for a service they build (the app's, the proxy's), and the
         # test image of `make test`, named after the compose project.
-        config = json.loads(self.compose("--profile", "*", "config", "--format", "json").stdout)
-        tags = [s["image"] for s in config["services"].values() if "build" in s and "image" in s]
+        tags = self.built_images()
         self.compose("down", "--volumes", "--remove-orphans", "--timeout", "10", check=False)
         docker("image", "rm", "--force", *tags, f"{self.name}-test", *sorted(self.images), check=False)
 
