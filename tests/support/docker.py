@@ -188,8 +188,6 @@ class Stack:
         config = json.loads(self.compose("--profile", "*", "config", "--format", "json").stdout)
         services = config["services"].values()
         return [service["image"] for service in services if "build" in service and "image" in service]
-            service["image"] for service in config["services"].values() if "build" in service and "image" in service
-        ]
 
     def volumes(self) -> list[str]:
         out = docker("volume", "ls", "--quiet", "--filter", f"label=com.docker.compose.project={self.name}").stdout
