@@ -59,7 +59,8 @@ def test_json_access_line_has_every_field(client: FlaskClient, log_output: LogOu
     assert line["request_id"] == GIVEN_ID
     assert (line["method"], line["path"], line["status"]) == ("GET", "/api/items", 200)
     assert isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0
-    assert line["message"] == f"GET /api/items 200 {line['duration_ms']} ms"
+    assert line["caller"] == "token:tests"  # its name, never the token
+    assert line["message"] == f"GET /api/items 200 {line['duration_ms']} ms by token:tests"
 
 
 def test_successful_probes_are_logged_at_debug_only(
@@ -85,7 +86,7 @@ def test_text_access_line_carries_the_request_id(
     [line] = [m for m in map(TEXT_LINE.fullmatch, stream.getvalue().splitlines()) if m]
     assert (line["level"], line["logger"]) == ("INFO", logs.access_log.name)
     assert line["request_id"] == GIVEN_ID
-    assert re.fullmatch(r"POST /api/items 201 \d+\.\d+ ms", line["message"])
+    assert re.fullmatch(r"POST /api/items 201 \d+\.\d+ ms by token:tests", line["message"])
 
 
 def test_records_outside_a_request_have_no_request_fields(log_output: LogOutput) -> None:

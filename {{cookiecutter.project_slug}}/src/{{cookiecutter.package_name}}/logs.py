@@ -5,15 +5,15 @@ each request ends with one access line that adds its status and duration:
 
     {"timestamp": "2026-01-05T10:00:00.123+00:00", "level": "INFO",
      "logger": "{{ cookiecutter.package_name }}.access",
-     "message": "GET /api/items 200 3.1 ms", "request_id": "5f0c9a...", "client": "203.0.113.7",
-     "method": "GET",
+     "message": "GET /api/items 200 3.1 ms by token:ci", "request_id": "5f0c9a...",
+     "client": "203.0.113.7", "caller": "token:ci", "method": "GET",
      "path": "/api/items", "status": 200, "duration_ms": 3.1}
 
     2026-01-05 10:00:00,123 INFO {{ cookiecutter.package_name }}.access
-      [5f0c9a...] GET /api/items 200 3.1 ms
+      [5f0c9a...] GET /api/items 200 3.1 ms by token:ci
 
 (Each is one line, wrapped here. The path never includes the query string, which may hold what
-does not belong in logs.)
+does not belong in logs; the caller is the token's name, never the token: no header is logged.)
 
 The request id is the request's X-Request-ID header when it is sane: 1 to 128 letters, digits,
 `-`, `_`, `.` or `:`, enough for a UUID or a proxy's id. Anything else (too long, spaces, control
@@ -42,7 +42,7 @@ HANDLER = "app"
 REQUEST_ID_HEADER = "X-Request-ID"
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 # What a record may tell about its request, in the order the JSON lines show it.
-REQUEST_FIELDS = ("request_id", "client", "method", "path", "status", "duration_ms")
+REQUEST_FIELDS = ("request_id", "client", "caller", "method", "path", "status", "duration_ms")
 
 access_log = logging.getLogger("{{ cookiecutter.package_name }}.access")
 # The probes (the healthcheck every few seconds, Prometheus' scrapes) would drown the other access
@@ -58,6 +58,10 @@ class RequestFilter(logging.Filter):
             record.request_id = g.get("request_id", "-")
             # The client's address: the peer's, or behind the proxy the one it reports (wsgi.py).
             record.client = request.remote_addr
+            # Who called (auth.py): a token's or a JWT subject's name, never the credential.
+            caller = g.get("caller")
+            if caller is not None:
+                record.caller = caller.name
             record.method = request.method
             record.path = request.path
         return True
@@ -156,13 +160,15 @@ def init_app(app: Flask) -> None:
         duration_ms = round((time.perf_counter() - g.request_log_started) * 1000, 1)
         status = response.status_code
         quiet = request.path in PROBE_PATHS and status < 400
+        caller = g.get("caller")
         access_log.log(
             logging.DEBUG if quiet else logging.INFO,
-            "%s %s %s %s ms",
+            "%s %s %s %s ms%s",
             request.method,
             request.path,
             status,
             duration_ms,
+            f" by {caller.name}" if caller is not None else "",
             extra={"status": status, "duration_ms": duration_ms},
         )
         return response
