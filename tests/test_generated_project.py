@@ -73,9 +73,13 @@ def test_readme_native_commands_serve_the_api(installed):
 
         answer = wait_for(healthz, timeout=10, every=0.1)
         assert answer == (200, {"status": "ok"}), f"gunicorn did not answer /healthz within 10 s: {answer}"
-        status, created = http("POST", f"{base}/api/items", {"name": "round trip"})
+        assert http("POST", f"{base}/api/items", {"name": "anonymous"})[0] == 401
+        create = ["token", "create", "--name", "native", "--scope", "items:read", "--scope", "items:write"]
+        token = run([venv / "bin/python", "-m", "my_service", *create], cwd=project, env=env).stdout.strip()
+        headers = {"Authorization": f"Bearer {token}"}
+        status, created = http("POST", f"{base}/api/items", {"name": "round trip"}, headers=headers)
         assert status == 201
-        assert http("GET", f"{base}/api/items/{created['id']}") == (200, created)
+        assert http("GET", f"{base}/api/items/{created['id']}", headers=headers) == (200, created)
         assert (project / "data/app.db").exists()  # SQLite, with no server
     finally:
         server.send_signal(signal.SIGTERM)

@@ -13,6 +13,7 @@ import re
 import socket
 import ssl
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -49,9 +50,11 @@ class Front:
         self.context.set_alpn_protocols(["h2", "http/1.1"])
         self.http11 = ssl.create_default_context(cadata=self.root_pem)  # http.client speaks HTTP/1.1
 
-    def request(self, method, path, body=None, headers=None, timeout=10):
-        """(status, headers, body bytes) over HTTPS."""
+    def request(self, method, path, body=None, headers=None, timeout=10, auth=True):
+        """(status, headers, body bytes) over HTTPS; with auth, the stack's token (Stack.auth) unless
+        headers name another Authorization."""
         connection = LocalhostHTTPS("127.0.0.1", self.https_port, timeout=timeout, context=self.http11)
+        headers = {**(self.stack.auth() if auth else {}), **(headers or {})}
         if isinstance(body, (dict, list)):
             body, headers = json.dumps(body).encode(), {"Content-Type": "application/json", **(headers or {})}
         try:
@@ -209,6 +212,74 @@ def test_slow_clients_do_not_starve_polite_ones(front, figures):
         if name != "migrate":  # the one-off, done before the app started
             assert row["State"] == "running" and row["Health"] == "healthy", (name, row)
     assert front.request("GET", "/readyz")[0] == 200
+
+
+def api_operations(front):
+    """(method, path) of every /api/ operation in the document the app serves (an id for the paths)."""
+    status, _, body = front.request("GET", "/openapi.json", auth=False)
+    assert status == 200
+    paths = json.loads(body)["paths"]
+    found = [
+        (m.upper(), p.replace("{item_id}", "1")) for p, item in paths.items() if p.startswith("/api/") for m in item
+    ]
+    assert len(found) >= 4, found
+    return found
+
+
+def test_every_api_operation_refuses_anonymous_and_invalid_callers(front):
+    for method, path in api_operations(front):
+        for sent, challenge in (
+            ({}, 'Bearer realm="api"'),
+            ({"Authorization": "Bearer tok_0123456789abcdef_" + "A" * 43}, 'Bearer realm="api", error="invalid_token"'),
+        ):
+            status, headers, body = front.request(method, path, {"name": "x"}, headers=sent, auth=False)
+            assert status == 401 and headers["WWW-Authenticate"] == challenge, (method, path, status, body)
+            assert json.loads(body)["status"] == 401 and headers["X-Request-ID"], body
+
+
+def test_a_read_only_token_reads_and_a_write_token_writes(front):
+    reader = {"Authorization": f"Bearer {front.stack.token('reader', 'items:read')}"}
+    writer = {"Authorization": f"Bearer {front.stack.token('writer', 'items:write')}"}
+    status, _, body = front.request("POST", "/api/items", {"name": "written"}, headers=writer)
+    assert status == 201
+    item = json.loads(body)
+    assert front.request("GET", f"/api/items/{item['id']}", headers=reader)[0] == 200
+    assert front.request("GET", "/api/items", headers=reader)[0] == 200
+    for method, path in (("POST", "/api/items"), ("DELETE", f"/api/items/{item['id']}")):
+        status, headers, _ = front.request(method, path, {"name": "x"}, headers=reader)
+        assert status == 403, (method, path)
+        assert headers["WWW-Authenticate"] == 'Bearer realm="api", error="insufficient_scope", scope="items:write"'
+    status, headers, _ = front.request("GET", "/api/items", headers=writer)
+    assert status == 403 and 'scope="items:read"' in headers["WWW-Authenticate"]
+    assert front.request("DELETE", f"/api/items/{item['id']}", headers=writer)[0] == 204
+
+
+def statuses(front, headers, count=48):
+    """The statuses of count GETs sent 12 at a time: every gunicorn worker (and thread) takes some."""
+    with ThreadPoolExecutor(12) as pool:
+        return set(pool.map(lambda _: front.request("GET", "/api/items", headers=headers)[0], range(count)))
+
+
+def test_revoked_and_expired_tokens_are_refused_at_once_on_every_worker(front):
+    token = front.stack.token("revoked-soon", "items:read")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert statuses(front, headers) == {200}
+    front.stack.revoke("revoked-soon")
+    assert statuses(front, headers) == {401}  # no cache anywhere: the next request already fails
+    # An expired token: its expiry moved into the past, in the database, as time would.
+    expired = {"Authorization": f"Bearer {front.stack.token('expired', 'items:read', expires_in=1)}"}
+    assert statuses(front, expired) == {200}
+    front.stack.psql("UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE name = 'expired'")
+    assert statuses(front, expired) == {401}
+
+
+def test_no_log_holds_a_token(front):
+    """The app logs who called (token:<name>), never the credential; Caddy's access log redacts it."""
+    secrets = [front.stack.auth()["Authorization"].split()[1]]
+    logs = front.stack.compose("logs", "--no-color", "app", "proxy").stdout
+    assert "token:tests-" in logs and '"Authorization":["REDACTED"]' in logs.replace(" ", "")
+    for secret in secrets:
+        assert secret.split("_")[-1][:20] not in logs
 
 
 def test_a_real_domain_asks_lets_encrypt_with_the_email_and_gets_hsts(front):

@@ -114,6 +114,19 @@ class Swarm:
         context = ssl.create_default_context(cadata=root)
         urllib.request.install_opener(urllib.request.build_opener(urllib.request.HTTPSHandler(context=context)))
 
+    def token(self, name, *scopes):
+        """A new API token, made by the management command in one app container (the database is shared)."""
+        container = next(iter(self.running("app"))).lstrip("/")
+        package = self.project.name.replace("-", "_")
+        args = ["token", "create", "--name", name, *(arg for scope in scopes for arg in ("--scope", scope))]
+        return docker("exec", container, "python", "-m", package, *args).stdout.strip()
+
+    def auth(self):
+        """The Authorization header of a token with the items scopes, made once."""
+        if not getattr(self, "_token", None):
+            self._token = self.token(f"tests-{uuid.uuid4().hex[:8]}", "items:read", "items:write")
+        return {"Authorization": f"Bearer {self._token}"}
+
     def make(self, *args, timeout=600, check=True):
         return run(["make", *args], cwd=self.project, env={**os.environ, **self.env}, timeout=timeout, check=check)
 
@@ -172,8 +185,9 @@ class Swarm:
 class Client:
     """Sends requests through the proxy without pause, in a thread: a write, then reading it back."""
 
-    def __init__(self, url):
+    def __init__(self, url, headers):
         self.url = f"{url}/api/items"
+        self.headers = headers
         self.sent, self.failures, self.acknowledged = 0, [], []
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.loop, daemon=True)
@@ -187,7 +201,7 @@ class Client:
     def request(self, method, url, body, expected):
         self.sent += 1
         try:
-            status, answer = http(method, url, body, timeout=15)
+            status, answer = http(method, url, body, timeout=15, headers=self.headers)
         except OSError as error:
             self.failures.append(f"{method} {url}: {error!r}")
             return
@@ -239,20 +253,20 @@ def swarm(on_swarm, figures):
 
 
 def api_round_trip(swarm, name):
-    status, item = http("POST", f"{swarm.proxy}/api/items", {"name": name})
+    status, item = http("POST", f"{swarm.proxy}/api/items", {"name": name}, headers=swarm.auth())
     assert status == 201, item
-    status, read = http("GET", f"{swarm.proxy}/api/items/{item['id']}")
+    status, read = http("GET", f"{swarm.proxy}/api/items/{item['id']}", headers=swarm.auth())
     assert (status, read["name"]) == (200, name)
     return item
 
 
-def served_by(swarm, requests):
-    """The app tasks (address:port) that answered requests to /readyz through the proxy."""
+def served_by(swarm, requests, path="/readyz", headers=None, expected=200):
+    """The app tasks (address:port) that answered requests to path through the proxy."""
     tasks = set()
     for _ in range(requests):
-        status, headers, _answer = http_exchange("GET", f"{swarm.proxy}/readyz")
-        assert status == 200
-        tasks.add(headers["X-Served-By"])
+        status, answer_headers, _answer = http_exchange("GET", f"{swarm.proxy}{path}", headers=headers)
+        assert status == expected, (path, status)
+        tasks.add(answer_headers["X-Served-By"])
     return tasks
 
 
@@ -305,10 +319,24 @@ def test_scale_spreads_requests_and_prometheus_finds_every_replica(swarm, figure
 
 
 @pytest.mark.docker
+def test_a_revoked_token_is_refused_at_once_by_every_replica(swarm):
+    """Tokens live in the one database: a revocation holds on every replica from the next request."""
+    headers = {"Authorization": f"Bearer {swarm.token('revoked-on-swarm', 'items:read')}"}
+    tasks = set()
+    assert wait_for(lambda: len(tasks.update(served_by(swarm, 10, "/api/items", headers)) or tasks) == 3, 30), tasks
+    container = next(iter(swarm.running("app"))).lstrip("/")
+    package = swarm.project.name.replace("-", "_")
+    docker("exec", container, "python", "-m", package, "token", "revoke", "revoked-on-swarm")
+    refused = set()
+    assert wait_for(lambda: len(refused.update(served_by(swarm, 10, "/api/items", headers, 401)) or refused) == 3, 30)
+    assert http("GET", f"{swarm.proxy}/api/items")[0] == 401  # and anonymous too
+
+
+@pytest.mark.docker
 def test_rolling_update_loses_no_request(swarm, figures):
     swarm.env.update(APP_VERSION=NEW_VERSION, APP_REPLICAS="3")
     swarm.make("push", timeout=600)
-    with Client(swarm.proxy) as client:
+    with Client(swarm.proxy, swarm.auth()) as client:
         time.sleep(2)
         started = time.monotonic()
         swarm.make("deploy")
@@ -317,7 +345,9 @@ def test_rolling_update_loses_no_request(swarm, figures):
     images = [c["Config"]["Image"] for c in swarm.running("app").values()]
     assert len(images) == 3 and all(image.startswith(f"{swarm.repository}:{NEW_VERSION}") for image in images)
     assert client.sent > 50 and not client.failures, client.failures[:10]
-    missing = [i for i in client.acknowledged if http("GET", f"{swarm.proxy}/api/items/{i}")[0] != 200]
+    missing = [
+        i for i in client.acknowledged if http("GET", f"{swarm.proxy}/api/items/{i}", headers=swarm.auth())[0] != 200
+    ]
     assert not missing, missing
     figures["swarm: rolling update of 3 replicas (make deploy)"] = f"{took:.1f} s"
     figures["swarm: requests during the rolling update, sent / failed"] = f"{client.sent} / {len(client.failures)}"
@@ -339,7 +369,7 @@ def test_update_to_an_unhealthy_image_rolls_back_by_itself(swarm, figures):
     run(["docker", "build", "--tag", broken, "-"], input=dockerfile, timeout=300)
     docker("push", broken, timeout=300)
     swarm.env.update(APP_VERSION=BROKEN_VERSION)
-    with Client(swarm.proxy) as client:
+    with Client(swarm.proxy, swarm.auth()) as client:
         time.sleep(2)
         started = time.monotonic()
         # stack deploy waits for the services, and says that the app's update was rolled back.
@@ -369,7 +399,7 @@ def test_data_survives_undeploy_and_deploy(swarm):
     assert not docker("service", "ls", "--quiet", "--filter", f"label=com.docker.stack.namespace={swarm.name}").stdout
     swarm.make("deploy")
     for item in items:
-        status, read = http("GET", f"{swarm.proxy}/api/items/{item['id']}")
+        status, read = http("GET", f"{swarm.proxy}/api/items/{item['id']}", headers=swarm.auth())
         assert (status, read) == (200, item)
 
 
