@@ -86,5 +86,8 @@ def test_readme_native_commands_serve_the_api(installed):
         output, _ = server.communicate(timeout=30)
     assert server.returncode == 0, output
     assert_no_errors(output)
-    # One access line per request, from the app (text, LOG_FORMAT's default), with its request id.
-    assert re.search(r" INFO my_service\.access \[[0-9a-f]{32}\] POST /api/items 201 [\d.]+ ms\n", output), output
+    # One access line per request, from the app (text, LOG_FORMAT's default), with its request id and caller.
+    assert re.search(
+        r" INFO my_service\.access \[[0-9a-f]{32}\] POST /api/items 201 [\d.]+ ms by token:native\n", output
+    ), output
+    assert token.split("_")[-1] not in output  # never the token itself
