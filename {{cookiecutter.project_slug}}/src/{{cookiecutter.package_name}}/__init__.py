@@ -5,7 +5,7 @@ from importlib.metadata import PackageNotFoundError, version
 from flask_openapi3.models.info import Info
 from flask_openapi3.openapi import OpenAPI
 
-from . import auth, db, docs, errors, logs, metrics
+from . import auth, db, docs, errors, logs, metrics, oidc
 from .api import bp as api_bp
 from .config import Settings
 from .health import bp as health_bp
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     errors.init_app(app)
     auth.init_app(app)  # who calls (g.caller): the rate limiter counts per caller
     metrics.init_app(app)
+    oidc.init_app(app, settings)
     app.register_api(api_bp)
     app.register_api(health_bp)
     app.register_api(metrics.bp)
