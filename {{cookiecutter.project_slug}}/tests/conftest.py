@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 {%- endif %}
 
 from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.auth import SCOPES
 {%- if cookiecutter.database == "postgresql" %}
 from {{ cookiecutter.package_name }}.config import Settings, database_url
 {%- else %}
@@ -32,7 +33,6 @@ from {{ cookiecutter.package_name }}.config import Settings
 {%- endif %}
 from {{ cookiecutter.package_name }}.db import make_engine
 from {{ cookiecutter.package_name }}.migrate import upgrade
-from {{ cookiecutter.package_name }}.auth import SCOPES
 from {{ cookiecutter.package_name }}.models import ApiToken, Item
 from {{ cookiecutter.package_name }}.tokens import create as create_token
 

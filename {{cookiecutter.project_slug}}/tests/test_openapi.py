@@ -7,9 +7,10 @@ documented statuses, content types and headers, bodies that match their schemas 
 field fails), what the document forbids is refused and what it allows is accepted, a method a
 path does not take gets 405 with Allow, ... Every request sends a token with every scope, and the
 authentication checks (ignored_auth: the same request without it, or with a wrong one, must be
-refused with 401) run on each operation that declares one. The app is served from this process, on a free port of
-127.0.0.1, with the test database. The budget (MAX_EXAMPLES per operation) and the seed are
-fixed, so a run is repeatable: raise the budget to look harder, change the seed to look elsewhere.
+refused with 401) run on each operation that declares one. The app is served from this process,
+on a free port of 127.0.0.1, with the test database. The budget (MAX_EXAMPLES per operation) and
+the seed are fixed, so a run is repeatable: raise the budget to look harder, change the seed to
+look elsewhere.
 """
 
 import json
