@@ -262,12 +262,13 @@ def test_every_service_runs_as_a_non_root_user_with_no_capability_added(project)
 
 
 def test_every_setting_documented_for_env_is_passed_to_the_app(project):
-    """docs/configuration.md's settings table says which settings go in .env: compose passes each to the app
-    or to the proxy (PROXY_BIND: into the proxy's ports)."""
+    """docs/configuration.md's settings table says which settings go in .env: compose passes each to the app,
+    to the proxy (PROXY_BIND: into the proxy's ports) or to the reports service."""
     path, _ = project
     production, _ = compose_files(path)
     proxy = production["services"]["proxy"]
-    environment = {**proxy["environment"], **production["services"]["app"]["environment"]}
+    reports = production["services"].get("reports", {}).get("environment", {})
+    environment = {**proxy["environment"], **reports, **production["services"]["app"]["environment"]}
     example = (path / ".env.example").read_text()
     for name, in_env in documented_settings(path).items():
         if not in_env:
