@@ -1,6 +1,9 @@
 """Management commands: python -m {{ cookiecutter.package_name }} --help"""
 
 import argparse
+{%- if cookiecutter.reports == "yes" %}
+import os
+{%- endif %}
 import sys
 
 from . import logs, tokens
@@ -31,6 +34,12 @@ def parser() -> argparse.ArgumentParser:
     actions.add_parser("list", help="the tokens: name, scopes, expiry, last use (never a secret)")
     revoke = actions.add_parser("revoke", help="revoke a token: refused from now on")
     revoke.add_argument("name")
+{%- if cookiecutter.reports == "yes" %}
+    report_parser = commands.add_parser("report", help="the reports (docs/reports.md)")
+    report_parser.add_argument(
+        "action", choices=["run", "serve"], help="run: one run now; serve: the reports service"
+    )
+{%- endif %}
     return parser
 
 
@@ -50,9 +59,40 @@ def main(argv: list[str] | None = None) -> int:
         except tokens.TokenError as error:
             print(f"token {args.action}: {error}", file=sys.stderr)
             return 2
+{%- if cookiecutter.reports == "yes" %}
+    elif args.command == "report":
+        return report(settings, args.action)
+{%- endif %}
     else:
         print(f"database: {settings.database_url.render_as_string(hide_password=True)}")
     return 0
+
+{%- if cookiecutter.reports == "yes" %}
+
+
+def report(settings: Settings, action: str) -> int:
+    """`report run`: one run now, waiting for one in progress; exit 1 if it fails (logged).
+    `report serve`: the reports service (reports/service.py)."""
+    # Imported here: the app and the other commands do not load the reports' code.
+    from .reports.runs import ReportSettings, run_once
+    from .reports.service import serve
+
+    try:
+        reports = ReportSettings.from_env(os.environ, settings)
+    except ConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    title = "{{ cookiecutter.project_slug }}: reports"
+    if action == "serve":
+        serve(settings, reports, title, port=int(os.environ.get("PORT") or 8000))
+        return 0
+    try:
+        name = run_once(settings, reports, title)
+    except Exception:  # noqa: BLE001 (run_once logged it, as one line)
+        return 1
+    print(f"{reports.folder / 'runs' / name}")
+    return 0
+{%- endif %}
 
 
 if __name__ == "__main__":
