@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from limits import parse_many
 from sqlalchemy import URL, make_url
 
 from .logs import FORMATS, LEVELS
@@ -51,6 +52,17 @@ def read_choice(environ: Mapping[str, str], name: str, default: str, choices: Se
     raise ConfigError(f"{name}={value!r} must be one of: {', '.join(choices)}")
 
 
+def read_rate_limit(environ: Mapping[str, str], name: str, default: str) -> str:
+    """NAME's value (empty counts as unset) in the `limits` library's notation: "60 per minute",
+    "60/minute", several joined with ";" ("10 per second; 300 per minute"); or a ConfigError."""
+    value = environ.get(name) or default
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a rate limit such as 60 per minute") from None
+    return value
+
+
 def database_url(environ: Mapping[str, str], data_dir: Path) -> URL:
 {%- if cookiecutter.database == "postgresql" %}
     """DATABASE_URL if set, else PostgreSQL from POSTGRES_* settings, else a SQLite file."""
@@ -89,6 +101,14 @@ class Settings:
     db_timeout: int = 5
     # Swagger UI at /docs (docs.py); some turn it off in production. /openapi.json stays.
     api_docs: bool = True
+    # Rate limits (limits.py): per caller (a valid token), per client address without a valid
+    # credential, and per address for failed authentications only (401s: guessing).
+    ratelimit_caller: str = "300 per minute"
+    ratelimit_anonymous: str = "60 per minute"
+    ratelimit_auth_failures: str = "10 per minute"
+    # Where the limits count: a valkey:// server that every worker and replica share (the
+    # stack's), or memory://, this process's own memory (a native run).
+    ratelimit_storage_uri: str = "memory://"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -104,4 +124,10 @@ class Settings:
             max_content_length=read_int(environ, "MAX_CONTENT_LENGTH", 64 * 1024),
             db_timeout=read_int(environ, "DB_TIMEOUT", 5),
             api_docs=read_choice(environ, "API_DOCS", "true", ("true", "false")) == "true",
+            ratelimit_caller=read_rate_limit(environ, "RATELIMIT_CALLER", "300 per minute"),
+            ratelimit_anonymous=read_rate_limit(environ, "RATELIMIT_ANONYMOUS", "60 per minute"),
+            ratelimit_auth_failures=read_rate_limit(
+                environ, "RATELIMIT_AUTH_FAILURES", "10 per minute"
+            ),
+            ratelimit_storage_uri=read_setting(environ, "RATELIMIT_STORAGE_URI") or "memory://",
         )
