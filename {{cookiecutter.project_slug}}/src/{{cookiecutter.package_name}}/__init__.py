@@ -5,7 +5,7 @@ from importlib.metadata import PackageNotFoundError, version
 from flask_openapi3.models.info import Info
 from flask_openapi3.openapi import OpenAPI
 
-from . import auth, db, docs, errors, logs, metrics, oidc
+from . import auth, db, docs, errors, limits, logs, metrics, oidc
 from .api import bp as api_bp
 from .config import Settings
 from .health import bp as health_bp
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     auth.init_app(app)  # who calls (g.caller): the rate limiter counts per caller
     metrics.init_app(app)
     oidc.init_app(app, settings)
+    limits.init_app(app, settings)  # after auth: it limits by the caller that auth found
     app.register_api(api_bp)
     app.register_api(health_bp)
     app.register_api(metrics.bp)
