@@ -19,7 +19,8 @@ import pytest
 from .support.bake import bake_with
 from .support.combinations import DEFAULTS
 from .support.docker import assert_non_root_without_capabilities, docker, inspect, require_docker, running_stack
-from .support.process import run
+from .support.postgres import free_port
+from .support.process import run, wait_for
 from .support.slow_clients import attack
 from .support.web import json_records
 
@@ -117,9 +118,70 @@ def test_plain_http_redirects_permanently_to_https(front):
     connection = http.client.HTTPConnection("127.0.0.1", front.http_port, timeout=10)
     connection.request("POST", "/api/items?page=2", b"{}", {"Host": f"localhost:{front.http_port}"})
     response = connection.getresponse()
-    # 308 keeps the method and body; the Location names HTTPS_PORT, which is not 443 here.
+    # 308 keeps the method and body; the Location names HTTPS_PORT, which is not 443 here (nor 8443,
+    # the port Caddy listens on inside its container).
     assert response.status == 308
     assert response.headers["Location"] == f"https://localhost:{front.https_port}/api/items?page=2"
+
+
+def listening_ports(container):
+    """The TCP ports a container listens on and the UDP ports it has bound, read in its own network namespace."""
+    tables = ("tcp", "tcp6", "udp", "udp6")
+    out = docker("exec", container, "cat", *(f"/proc/net/{t}" for t in tables), check=False).stdout
+    ports = set()
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) > 3 and ":" in fields[1] and fields[0].endswith(":"):
+            state = fields[3]  # 0A: a TCP socket listening; 07: a UDP socket (bound)
+            if state in ("0A", "07"):
+                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def test_no_container_listens_on_a_privileged_port(front):
+    """CIS Docker Benchmark 5.8: the proxy listens on 8080 and 8443 inside; 80 and 443 are only what is published."""
+    listening = {
+        name: listening_ports(row["Name"]) for name, row in front.stack.services().items() if row["State"] == "running"
+    }
+    assert {8080, 8443, 2020} <= listening["proxy"] and 8000 in listening["app"], listening
+    assert not {name: ports for name, ports in listening.items() if any(port < 1024 for port in ports)}, listening
+    bindings = inspect("container", front.stack.container("proxy"))["HostConfig"]["PortBindings"]
+    published = {inside: [int(b["HostPort"]) for b in bound] for inside, bound in bindings.items()}
+    assert published == {
+        "8080/tcp": [front.http_port],
+        "8443/tcp": [front.https_port],
+        "8443/udp": [front.https_port],
+    }
+
+
+def test_the_redirect_leaves_out_the_default_https_port(front):
+    """HTTPS_PORT=443 (the default, which the tests cannot publish here): the proxy's image, run on its own."""
+    image = inspect("container", front.stack.container("proxy"))["Config"]["Image"]
+    env = {
+        "HTTPS_PORT": "443",
+        "SITE_ADDRESS": "localhost",
+        "ACME_EMAIL": "ops@example.com",
+        "MAX_CONTENT_LENGTH": str(LIMIT),
+    }
+    port = free_port()
+    args = [*(f"--env={k}={v}" for k, v in env.items()), f"--publish=127.0.0.1:{port}:8080", "--read-only"]
+    container = docker("run", "--detach", "--rm", "--tmpfs=/tmp", "--cap-drop=ALL", *args, image).stdout.strip()
+    try:
+
+        def redirect():
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            try:
+                connection.request("GET", "/api/items?page=2", headers={"Host": "localhost"})
+                response = connection.getresponse()
+                return response.status, response.headers["Location"]
+            except OSError:
+                return None
+            finally:
+                connection.close()
+
+        assert wait_for(redirect, timeout=30) == (308, "https://localhost/api/items?page=2")
+    finally:
+        docker("rm", "--force", container, check=False)
 
 
 def test_security_headers_and_no_server_version(front):
@@ -214,7 +276,7 @@ def test_slow_clients_do_not_starve_polite_ones(front, figures):
 def test_a_real_domain_asks_lets_encrypt_with_the_email_and_gets_hsts(front):
     """No ACME CA is reachable here: Caddy's own adapter and validator judge the Caddyfile for a domain."""
     image = inspect("container", front.stack.container("proxy"))["Config"]["Image"]
-    env = {"HTTP_PORT": "80", "HTTPS_PORT": "443", "MAX_CONTENT_LENGTH": str(LIMIT), "ACME_EMAIL": "ops@example.com"}
+    env = {"HTTPS_PORT": "443", "MAX_CONTENT_LENGTH": str(LIMIT), "ACME_EMAIL": "ops@example.com"}
 
     def adapt(site):
         args = [f"--env={k}={v}" for k, v in {**env, "SITE_ADDRESS": site}.items()]
