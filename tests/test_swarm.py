@@ -290,8 +290,14 @@ def test_the_registry_answers_on_loopback_only(on_swarm):
     same port on this machine's other addresses refuses the connection, where a listener on every address
     (a stand-in for how it was published before) is reached."""
     host, port = on_swarm.registry.split(":")
-    status, _ = http("GET", f"http://{on_swarm.registry}/v2/")
-    assert host == "127.0.0.1" and status == 200
+
+    def registry_status():
+        try:
+            return http("GET", f"http://{on_swarm.registry}/v2/")[0]
+        except OSError:  # (starting: Docker's proxy accepts, the registry is not there yet)
+            return None
+
+    assert host == "127.0.0.1" and wait_for(registry_status, 30) == 200
     addresses = host_addresses()
     assert addresses, "no non-loopback address to try"
     with socket.create_server(("0.0.0.0", 0)) as everywhere:
