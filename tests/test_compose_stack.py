@@ -78,6 +78,9 @@ SETTINGS_IN_ENV = {
 # The front door's settings go to the proxy, not the app: tests/test_proxy.py runs it with its own ports,
 # checks PROXY_BIND's default binding, and judges SITE_ADDRESS and ACME_EMAIL for a real domain.
 PROXY_SETTINGS = {"SITE_ADDRESS", "ACME_EMAIL", "PROXY_BIND", "HTTP_PORT", "HTTPS_PORT"}
+# The reports service's settings: tests/test_proxy.py runs it (make report); test_bake.py checks that
+# compose passes them.
+REPORTS_SETTINGS = {"REPORTS_EVERY", "REPORTS_KEEP"}
 
 
 def write_env(project, values):
@@ -121,7 +124,7 @@ def test_every_setting_documented_for_env_reaches_the_app_and_takes_effect(stack
     if stack.answers != DEFAULTS:
         return  # the settings are changed on the default stack only
     documented = {name for name, in_env in documented_settings(stack.project).items() if in_env}
-    assert documented - PROXY_SETTINGS == set(SETTINGS_IN_ENV), "give each app setting a value in SETTINGS_IN_ENV"
+    assert documented - PROXY_SETTINGS - REPORTS_SETTINGS == set(SETTINGS_IN_ENV), "give each app setting a value"
     assert documented >= PROXY_SETTINGS
     env = dict(line.split("=", 1) for line in stack.compose("exec", "-T", "app", "env").stdout.splitlines())
     assert {name: env.get(name) for name in SETTINGS_IN_ENV} == SETTINGS_IN_ENV

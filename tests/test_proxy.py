@@ -22,7 +22,7 @@ from .support.docker import assert_non_root_without_capabilities, docker, inspec
 from .support.postgres import free_port
 from .support.process import run, wait_for
 from .support.slow_clients import attack
-from .support.web import json_records
+from .support.web import json_record, json_records
 
 pytestmark = pytest.mark.docker
 
@@ -271,6 +271,81 @@ def test_slow_clients_do_not_starve_polite_ones(front, figures):
         if name != "migrate":  # the one-off, done before the app started
             assert row["State"] == "running" and row["Health"] == "healthy", (name, row)
     assert front.request("GET", "/readyz")[0] == 200
+
+
+# ---------------------------------------------------------------- the reports (docs/reports.md)
+TODAY_SQL = "SELECT count(*) FROM items WHERE (created_at AT TIME ZONE 'UTC')::date = (now() AT TIME ZONE 'UTC')::date"
+METRICS_PROBE = "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:9200/metrics').read().decode())"
+
+
+def make_report(front, check=True):
+    """`make report` in the running stack: one run, written when it returns."""
+    return run(["make", "report"], cwd=front.stack.project, env=front.stack.env, timeout=120, check=check)
+
+
+def reports_file(front, path):
+    return front.stack.compose("exec", "-T", "reports", "cat", f"/reports/{path}").stdout
+
+
+def reports_metrics(front):
+    out = front.stack.compose("exec", "-T", "reports", "python", "-c", METRICS_PROBE).stdout
+    return {line.split()[0]: float(line.split()[1]) for line in out.splitlines() if line.startswith("reports_")}
+
+
+def test_make_report_counts_todays_items_as_sql_does(front):
+    for n in range(7):
+        assert front.request("POST", "/api/items", {"name": f"reported item {n}"})[0] == 201
+    made = make_report(front).stdout.strip().splitlines()[-1].rsplit("/", 1)[-1]
+    rows = [line.split(",") for line in reports_file(front, "latest/items_per_day.csv").splitlines()]
+    assert rows[0] == ["day", "created"] and len(rows) == 31
+    today, created = rows[-1]
+    assert int(created) == int(front.stack.psql(TODAY_SQL)) >= 7
+    assert today == front.stack.psql("SELECT (now() AT TIME ZONE 'UTC')::date")
+    assert json.loads(reports_file(front, "runs.json"))["latest"] == made
+    assert f"runs/{made}/index.html" in reports_file(front, "index.html")
+    assert "<svg" in reports_file(front, "latest/index.html")
+    reports = inspect("container", front.stack.container("reports"))
+    host = reports["HostConfig"]
+    assert host["ReadonlyRootfs"] and host["CapDrop"] == ["ALL"] and host["Memory"] and host["PidsLimit"]
+    assert reports["State"]["Health"]["Status"] == "healthy"
+
+
+def test_the_reports_session_is_read_only(front):
+    """The reporting role in the reports container: a write is refused by PostgreSQL."""
+    package = front.stack.project.name.replace("-", "_")
+    probe = (
+        f"from sqlalchemy import text\nfrom {package}.config import Settings\n"
+        f"from {package}.reports.runs import read_only_engine\n"
+        "with read_only_engine(Settings.from_env()).begin() as connection:\n"
+        "    connection.execute(text(\"INSERT INTO items (name) VALUES ('written by reports')\"))\n"
+    )
+    refused = front.stack.compose("exec", "-T", "reports", "python", "-c", probe, check=False)
+    assert refused.returncode != 0 and "read-only transaction" in refused.stderr, refused.stderr
+    assert front.stack.psql("SELECT count(*) FROM items WHERE name = 'written by reports'") == "0"
+
+
+def test_a_report_run_without_the_database_fails_cleanly_and_keeps_the_last_one(front):
+    make_report(front)
+    before = reports_file(front, "runs.json")
+    good = reports_metrics(front)
+    front.stack.compose("stop", "db")
+    try:
+        failed = make_report(front, check=False)
+        assert failed.returncode != 0
+        assert reports_file(front, "runs.json") == before  # the last good run stays served
+        assert reports_file(front, "latest/items_per_day.csv").startswith("day,created\n")
+        metrics = reports_metrics(front)
+        assert metrics["reports_last_success_timestamp_seconds"] == good["reports_last_success_timestamp_seconds"]
+        assert metrics["reports_last_failure_timestamp_seconds"] > metrics["reports_last_success_timestamp_seconds"]
+        errors = [r for r in map(json_record, failed.stderr.splitlines()) if r and r.get("level") == "ERROR"]
+        assert len(errors) == 1 and errors[0]["message"].startswith("report run failed"), failed.stderr
+    finally:
+        front.stack.compose("start", "db")
+        front.stack.compose("up", "--detach", "--wait", timeout=300)
+    make_report(front)
+    last_success = "reports_last_success_timestamp_seconds"
+    assert reports_metrics(front)[last_success] > good[last_success]
+    assert json.loads(reports_file(front, "runs.json"))["latest"] != json.loads(before)["latest"]
 
 
 def test_a_real_domain_asks_lets_encrypt_with_the_email_and_gets_hsts(front):
