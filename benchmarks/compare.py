@@ -35,6 +35,7 @@ from cookiecutter.main import cookiecutter
 from benchmarks import inner_loop
 from tests.support.bake import TEMPLATE
 from tests.support.docker import (
+    UNREACHED_LIMITS,
     base_images,
     build_command,
     docker,
@@ -192,6 +193,7 @@ def measure_stack(project: Project, tag: str, seconds: int, workdir: Path) -> di
         "HTTPS_PORT": str(free_port()),
         "PROMETHEUS_PORT": str(free_port()),
         "GRAFANA_PORT": str(free_port()),
+        **UNREACHED_LIMITS,  # wrk's load comes from one address
     }
 
     def compose(*args, check=True, timeout=300):

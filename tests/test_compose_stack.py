@@ -70,6 +70,10 @@ SETTINGS_IN_ENV = {
     "MAX_CONTENT_LENGTH": "2000",
     "DB_TIMEOUT": "7",
     "API_DOCS": "false",
+    # High: this module's tests send many requests from one address.
+    "RATELIMIT_CALLER": "20000 per minute",
+    "RATELIMIT_ANONYMOUS": "30000 per minute",
+    "RATELIMIT_AUTH_FAILURES": "40000 per minute",
     "GUNICORN_WORKERS": "3",
     "GUNICORN_THREADS": "5",
     "GUNICORN_TIMEOUT": "45",
@@ -142,6 +146,8 @@ def test_every_setting_documented_for_env_reaches_the_app_and_takes_effect(stack
     assert http("POST", api, {"name": "x", "description": "y" * 1900})[0] == 201
     assert http("POST", api, {"name": "x", "description": "y" * 2000})[0] == 413
     assert http("GET", f"{stack.url('APP_PORT')}/docs")[0] == 404  # API_DOCS=false
+    _, headers, _ = http_exchange("GET", f"{stack.url('APP_PORT')}/openapi.json")
+    assert headers["X-RateLimit-Limit"] == "30000"  # RATELIMIT_ANONYMOUS
     assert http("GET", f"{stack.url('APP_PORT')}/openapi.json")[0] == 200
     assert seen["workers"] == 3
     assert seen["gunicorn"] == {"workers": 3, "threads": 5, "timeout": 45, "graceful_timeout": 25, "loglevel": "info"}

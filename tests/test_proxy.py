@@ -5,13 +5,17 @@ a real domain, checked by Caddy itself.
 The Docker tests run in file order on one stack; the last one takes it down and up again.
 """
 
+import collections
+import concurrent.futures
 import gzip
 import hashlib
 import http.client
 import json
+import random
 import re
 import socket
 import ssl
+import string
 import uuid
 
 import pytest
@@ -19,7 +23,7 @@ import pytest
 from .support.bake import bake_with
 from .support.combinations import DEFAULTS
 from .support.docker import assert_non_root_without_capabilities, docker, inspect, require_docker, running_stack
-from .support.process import run
+from .support.process import run, wait_for
 from .support.slow_clients import attack
 from .support.web import json_record, json_records
 
@@ -27,6 +31,11 @@ pytestmark = pytest.mark.docker
 
 ROOT_CERTIFICATE = "/data/caddy/pki/authorities/local/root.crt"
 LIMIT = 64 * 1024  # MAX_CONTENT_LENGTH's default (config.py)
+# The bound on the app's /metrics after 5,000 invented requests (about 19 KB before any request;
+# before the labels were bounded, 10,000 invented methods grew it to 15.6 MB): 8 methods x (routes
+# + 1) x statuses at most, of which the test's requests make a few.
+METRICS_BOUND = 128 * 1024
+SERIES_BOUND = 60
 
 
 class LocalhostHTTPS(http.client.HTTPSConnection):
@@ -73,11 +82,17 @@ class Front:
         return json_records(self.stack.compose("logs", "--no-color", "--no-log-prefix", service).stdout)
 
 
+# Anonymous requests per address (RATELIMIT_ANONYMOUS): every test here comes from one address (the
+# Docker network's gateway, as the proxy sees it), and the slow-client test alone sends hundreds.
+ANONYMOUS_LIMIT = 1000
+
+
 @pytest.fixture(scope="module")
 def front(cookies_session, figures):
     require_docker()
     project = bake_with(cookies_session, {"project_slug": "front"})
-    with running_stack(project, DEFAULTS, production=True, direct_app=False) as (stack, took):
+    limits = {"RATELIMIT_ANONYMOUS": f"{ANONYMOUS_LIMIT}/minute"}
+    with running_stack(project, DEFAULTS, production=True, direct_app=False, extra_env=limits) as (stack, took):
         figures["front door stack (compose.yaml alone): up --build --wait"] = f"{took:.1f} s"
         yield Front(stack)
 
@@ -208,7 +223,102 @@ def test_slow_clients_do_not_starve_polite_ones(front, figures):
     for name, row in front.stack.services().items():
         if name != "migrate":  # the one-off, done before the app started
             assert row["State"] == "running" and row["Health"] == "healthy", (name, row)
-    assert front.request("GET", "/readyz")[0] == 200
+    assert front.request("GET", "/openapi.json")[0] == 200  # (the probes are inside only)
+
+
+def test_internal_endpoints_stay_inside_and_the_docs_are_off(front):
+    """The proxy passes on only /api/*, /openapi.json and /docs (off in compose.yaml: API_DOCS);
+    the rest is 404 in the app's error shape. Prometheus still scrapes the app inside."""
+    for path in ("/metrics", "/healthz", "/readyz", "/", "/admin", "/docs", "/docs/css/swagger-ui.css"):
+        status, headers, body = front.request("GET", path, headers={"X-Request-ID": "inside-only"})
+        assert status == 404 and headers["Content-Type"] == "application/json", path
+        assert json.loads(body) == {"error": "Not Found", "message": json.loads(body)["message"], "status": 404}
+        assert headers["X-Request-ID"] == "inside-only"
+    assert front.request("GET", "/openapi.json")[0] == 200
+    query = "http://127.0.0.1:9090/api/v1/query?query=up%7Bjob%3D%22app%22%7D"
+
+    def app_is_up():
+        out = front.stack.compose("exec", "-T", "prometheus", "wget", "-qO-", query).stdout
+        results = json.loads(out)["data"]["result"]
+        return results and all(r["value"][1] == "1" for r in results)
+
+    assert wait_for(app_is_up, 60), "Prometheus does not scrape the app"
+
+
+# Run inside the app's container, from 127.0.0.1: an address of its own, apart from the tests'
+# requests through the proxy. BURST: argv[2] requests to the path argv[1], from 8 threads over
+# gunicorn's workers; prints how many got each status. ANSWER: one GET; prints its status, headers, body.
+BURST = """
+import collections, concurrent.futures, json, sys, urllib.error, urllib.request
+def get(_):
+    try:
+        return urllib.request.urlopen("http://127.0.0.1:8000" + sys.argv[1], timeout=10).status
+    except urllib.error.HTTPError as error:
+        return error.code
+with concurrent.futures.ThreadPoolExecutor(8) as pool:
+    print(json.dumps(collections.Counter(pool.map(get, range(int(sys.argv[2]))))))
+"""
+ANSWER = """
+import json, sys, urllib.error, urllib.request
+try:
+    response = urllib.request.urlopen("http://127.0.0.1:8000" + sys.argv[1], timeout=10)
+except urllib.error.HTTPError as error:
+    response = error
+print(json.dumps({"status": response.status, "headers": dict(response.headers), "body": response.read().decode()}))
+"""
+
+
+def inside_app(front, script, *args):
+    return json.loads(front.stack.compose("exec", "-T", "app", "python", "-c", script, *map(str, args)).stdout)
+
+
+def test_an_address_gets_exactly_its_limit_across_the_workers(front):
+    """gunicorn's workers (GUNICORN_WORKERS, 2) count in the one valkey store: exactly the limit is
+    served, not the limit once per worker; probes are never limited, and the counts are in valkey."""
+    assert inside_app(front, BURST, "/openapi.json", ANONYMOUS_LIMIT + 100) == {"200": ANONYMOUS_LIMIT, "429": 100}
+    answer = inside_app(front, ANSWER, "/openapi.json")
+    assert answer["status"] == 429 and json.loads(answer["body"])["status"] == 429
+    assert 1 <= int(answer["headers"]["Retry-After"]) <= 60
+    assert answer["headers"]["X-RateLimit-Remaining"] == "0" and answer["headers"]["X-Request-ID"]
+    assert inside_app(front, BURST, "/healthz", 50) == {"200": 50}
+    keys = front.stack.compose("exec", "-T", "valkey", "valkey-cli", "--scan", "--pattern", "LIMITS*").stdout
+    assert "anonymous" in keys, keys
+
+
+def test_invented_methods_and_paths_leave_metrics_bounded(front, figures):
+    """5,000 requests with invented methods and paths through the front door: the app's /metrics
+    (read inside) stays under METRICS_BOUND bytes and its request series under SERIES_BOUND."""
+    rng = random.Random(21)
+    letters = string.ascii_uppercase
+
+    def invented(n):
+        method = "".join(rng.choices(letters, k=rng.randint(3, 10))) if n % 2 else rng.choice(["GET", "DELETE"])
+        return method, f"/api/{uuid.uuid4().hex[: rng.randint(1, 32)]}/{n}"
+
+    requests = [invented(n) for n in range(5000)]
+
+    def send(chunk):
+        connection = LocalhostHTTPS("127.0.0.1", front.https_port, timeout=10, context=front.http11)
+        statuses = []
+        try:
+            for method, path in chunk:
+                connection.request(method, path, headers={"Host": f"localhost:{front.https_port}"})
+                response = connection.getresponse()
+                response.read()
+                statuses.append(response.status)
+        finally:
+            connection.close()
+        return statuses
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        statuses = [s for chunk in pool.map(send, [requests[i::8] for i in range(8)]) for s in chunk]
+    assert len(statuses) == 5000 and set(statuses) <= {400, 404, 405, 501}, collections.Counter(statuses)
+    metrics = inside_app(front, ANSWER, "/metrics")["body"]
+    series = [line for line in metrics.splitlines() if line.startswith("http_requests_total{")]
+    figures["/metrics after 5,000 invented methods and paths"] = f"{len(metrics)} bytes, {len(series)} request series"
+    assert len(metrics) < METRICS_BOUND and len(series) < SERIES_BOUND, (len(metrics), len(series))
+    methods = {re.search(r'method="([^"]*)"', line)[1] for line in series}
+    assert methods <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"}, methods
 
 
 # ---------------------------------------------------------------- the reports (docs/reports.md)
