@@ -5,6 +5,7 @@ a real domain, checked by Caddy itself.
 The Docker tests run in file order on one stack; the last one takes it down and up again.
 """
 
+import base64
 import collections
 import concurrent.futures
 import gzip
@@ -22,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from .support.bake import bake_with
+from .support.browser import count_colour, screenshot
 from .support.combinations import DEFAULTS
 from .support.docker import assert_non_root_without_capabilities, docker, inspect, require_docker, running_stack
 from .support.process import run, wait_for
@@ -471,6 +473,40 @@ def test_a_report_run_without_the_database_fails_cleanly_and_keeps_the_last_one(
     last_success = "reports_last_success_timestamp_seconds"
     assert reports_metrics(front)[last_success] > good[last_success]
     assert json.loads(reports_file(front, "runs.json"))["latest"] != json.loads(before)["latest"]
+
+
+def test_reports_through_the_front_door_need_the_reports_scope(front):
+    make_report(front)
+    reader = front.stack.token(f"reports-{uuid.uuid4().hex[:6]}", "reports:read")
+    items_only = front.stack.token(f"items-{uuid.uuid4().hex[:6]}", "items:read")
+    csv_path = "/reports/latest/items_per_day.csv"
+    status, headers, body = front.request("GET", csv_path, headers={"Authorization": f"Bearer {reader}"})
+    assert status == 200 and body.decode().startswith("day,created\n"), (status, body[:200])
+    assert body.decode() == reports_file(front, "latest/items_per_day.csv")
+    assert "default-src 'none'" in headers["Content-Security-Policy"]
+    basic = base64.b64encode(f"anyone:{reader}".encode()).decode()
+    assert front.request("GET", "/reports/index.html", headers={"Authorization": f"Basic {basic}"})[0] == 200
+    status, headers, _ = front.request("GET", csv_path, auth=False)
+    assert status == 401 and 'Basic realm="reports"' in headers.get_all("WWW-Authenticate")
+    wrong = base64.b64encode(b"anyone:tok_0_nope").decode()
+    assert front.request("GET", csv_path, headers={"Authorization": f"Basic {wrong}"})[0] == 401
+    status, headers, _ = front.request("GET", csv_path, headers={"Authorization": f"Bearer {items_only}"})
+    assert status == 403 and 'error="insufficient_scope"' in headers["WWW-Authenticate"]
+    assert front.request("GET", "/reports/../.lock", headers={"Authorization": f"Bearer {reader}"})[0] in (400, 404)
+
+
+def test_a_browser_signs_in_and_sees_the_chart(front, tmp_path):
+    """Headless Chromium opens the latest report through the front door, the token as the Basic
+    password in the URL, and its screenshot shows the chart's bars and trend line."""
+    make_report(front)
+    reader = front.stack.token(f"browser-{uuid.uuid4().hex[:6]}", "reports:read")
+    url = f"https://reader:{reader}@localhost:{front.https_port}/reports/latest/index.html"
+    png = screenshot(url, (1000, 900))
+    (tmp_path / "report.png").write_bytes(png)
+    bars = count_colour(png, (0x2F, 0x6F, 0xB3))
+    trend = count_colour(png, (0xD9, 0x48, 0x0F))
+    assert bars > 500 and trend > 300, f"bars {bars} px, trend {trend} px"
+    assert count_colour(screenshot(url.replace(f"reader:{reader}@", "")), (0x2F, 0x6F, 0xB3)) == 0
 
 
 def test_a_real_domain_asks_lets_encrypt_with_the_email_and_gets_hsts(front):

@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 SCOPES = {
     "items:read": "list and read items",
     "items:write": "create and delete items",
+{%- if cookiecutter.reports == "yes" %}
+    "reports:read": "read the reports at /reports/ (docs/reports.md)",
+{%- endif %}
 }
 SCOPE_RULE = re.compile(r"[a-z][a-z0-9-]*:(read|write)")
 # The name of the scheme in the OpenAPI document, and what /docs' Authorize button asks for.
