@@ -10,6 +10,7 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from threading import Thread
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -195,14 +196,19 @@ def test_the_front_doors_check_needs_the_reports_scope(
 ) -> None:
     reader = make_token("reports-reader", "reports:read")
     items_only = make_token("items-reader", "items:read")
-    assert anonymous.get("/auth/reports", headers={"Authorization": f"Bearer {reader}"}).status_code == 204
-    assert anonymous.get("/auth/reports", headers=basic(reader)).status_code == 204
-    refused = anonymous.get("/auth/reports")
+
+    def check(headers: dict[str, str] | None = None) -> Any:
+        return anonymous.get("/auth/reports", headers=headers or {})
+
+    assert check({"Authorization": f"Bearer {reader}"}).status_code == 204
+    assert check(basic(reader)).status_code == 204
+    refused = check()
     assert refused.status_code == 401
     assert BASIC_CHALLENGE in refused.headers.getlist("WWW-Authenticate")
-    assert anonymous.get("/auth/reports", headers=basic("tok_0_wrong")).status_code == 401
-    assert anonymous.get("/auth/reports", headers=basic("")).status_code == 401
-    lacking = anonymous.get("/auth/reports", headers=basic(items_only))
+    assert check(basic("tok_0_wrong")).status_code == 401
+    assert check(basic("")).status_code == 401
+    lacking = check(basic(items_only))
     assert lacking.status_code == 403 and lacking.get_json()["status"] == 403
     # Basic is for the reports only: the API refuses it.
-    assert anonymous.get("/api/items", headers=basic(make_token("both", "items:read"))).status_code == 401
+    api_reader = make_token("both", "items:read")
+    assert anonymous.get("/api/items", headers=basic(api_reader)).status_code == 401
