@@ -487,7 +487,7 @@ def test_reports_through_the_front_door_need_the_reports_scope(front):
     basic = base64.b64encode(f"anyone:{reader}".encode()).decode()
     assert front.request("GET", "/reports/index.html", headers={"Authorization": f"Basic {basic}"})[0] == 200
     status, headers, _ = front.request("GET", csv_path, auth=False)
-    assert status == 401 and 'Basic realm="reports"' in headers.get_all("WWW-Authenticate")
+    assert status == 401 and 'Basic realm="reports", charset="UTF-8"' in headers.get_all("WWW-Authenticate")
     wrong = base64.b64encode(b"anyone:tok_0_nope").decode()
     assert front.request("GET", csv_path, headers={"Authorization": f"Basic {wrong}"})[0] == 401
     status, headers, _ = front.request("GET", csv_path, headers={"Authorization": f"Bearer {items_only}"})
