@@ -257,12 +257,14 @@ def test_every_service_runs_as_a_non_root_user_with_no_capability_added(project)
 
 
 def test_every_setting_documented_for_env_is_passed_to_the_app(project):
-    """docs/configuration.md's settings table says which settings go in .env: compose passes each to the app
-    or to the proxy (PROXY_BIND: into the proxy's ports)."""
+    """docs/configuration.md's settings table says which settings go in .env: compose passes each to the app,
+    to the db (POSTGRES_USER: its superuser, whom the app is not) or to the proxy (PROXY_BIND: into the
+    proxy's ports)."""
     path, _ = project
     production, _ = compose_files(path)
     proxy = production["services"]["proxy"]
-    environment = {**proxy["environment"], **production["services"]["app"]["environment"]}
+    db = production["services"].get("db", {"environment": {}})
+    environment = {**proxy["environment"], **production["services"]["app"]["environment"], **db["environment"]}
     example = (path / ".env.example").read_text()
     for name, in_env in documented_settings(path).items():
         if not in_env:
