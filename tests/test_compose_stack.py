@@ -432,12 +432,15 @@ def test_a_project_made_before_the_roles_keeps_its_data_and_its_app_is_no_longer
         stack.compose("up", "--build", "--detach", "--wait", "app", timeout=900)
         figures["upgrade to the roles: make db-roles, then up --build --wait"] = f"{time.monotonic() - started:.1f} s"
 
-        app = stack.sql_as("app", [
-            "SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user",
-            "SELECT name FROM items",
-            "INSERT INTO items (name) VALUES ('made after')",
-            "CREATE TABLE intruder (x int)",
-        ])
+        app = stack.sql_as(
+            "app",
+            [
+                "SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user",
+                "SELECT name FROM items",
+                "INSERT INTO items (name) VALUES ('made after')",
+                "CREATE TABLE intruder (x int)",
+            ],
+        )
         assert app[:3] == [("ok", [["app", "False"]]), ("ok", [["made before the roles"]]), ("ok", [])], app
         assert app[3][0] == "error" and "InsufficientPrivilege" in app[3][1]
         assert stack.psql("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'") == "app_owner"

@@ -121,15 +121,21 @@ REFUSED = [
 
 def test_the_app_connects_as_a_role_that_owns_nothing_and_may_only_read_and_write_rows(front):
     stack = front.stack
-    (who, owns, *allowed), refused = stack.sql_as("app", [
-        "SELECT current_user, rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user",
-        "SELECT count(*) FROM pg_class WHERE relowner = current_user::regrole",
-        *ALLOWED,
-    ]), stack.sql_as("app", REFUSED)
+    (who, owns, *allowed), refused = (
+        stack.sql_as(
+            "app",
+            [
+                "SELECT current_user, rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user",
+                "SELECT count(*) FROM pg_class WHERE relowner = current_user::regrole",
+                *ALLOWED,
+            ],
+        ),
+        stack.sql_as("app", REFUSED),
+    )
     assert who == ("ok", [["app", "False", "False", "False"]]) and owns == ("ok", [["0"]])
     assert [status for status, _ in allowed] == ["ok"] * len(ALLOWED), allowed
     assert allowed[2][1] == [["changed"]]
-    for statement, (status, message) in zip(REFUSED, refused):
+    for statement, (status, message) in zip(REFUSED, refused, strict=True):
         assert status == "error" and "InsufficientPrivilege" in message, (statement, message)
     # The tables belong to the owner role, which the migrations ran as; the superuser owns none.
     assert stack.psql("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'") == "app_owner"
@@ -173,7 +179,8 @@ def test_prometheus_scrapes_every_target(front):
         with urllib.request.urlopen(url, timeout=5) as response:
             targets = json.load(response)["data"]["activeTargets"]
         health = {target["labels"]["job"]: target["health"] for target in targets}
-        return health if set(health) == {"app", "proxy", "postgres", "prometheus"} and set(health.values()) == {"up"} else None
+        jobs = {"app", "proxy", "postgres", "prometheus"}
+        return health if set(health) == jobs and set(health.values()) == {"up"} else None
 
     assert wait_for(all_up, every=2), "not every target is up"
 

@@ -221,10 +221,8 @@ class Stack:
         ("ok", rows as lists of strings) or ("error", the first line of the error)."""
         package = next(self.project.glob("src/*/__init__.py")).parent.name
         script = APP_SQL.replace("PACKAGE", package)
-        if service in self.running():
-            command = ["exec", "-T", service]
-        else:  # a one-off (migrate): a new container of it
-            command = ["run", "--rm", "--no-deps", service]
+        # A one-off (migrate) that has exited: a new container of it.
+        command = ["exec", "-T", service] if service in self.running() else ["run", "--rm", "--no-deps", service]
         out = self.compose(*command, "python", "-c", script, json.dumps(statements)).stdout
         return [tuple(json.loads(line)) for line in out.splitlines() if line.startswith("[")]
 
