@@ -37,6 +37,9 @@ IMPORT_NAMES = {
     "mypy": ("mypy", "mypyc"),
     "pyyaml": ("yaml", "_yaml"),
     "setuptools": ("setuptools", "pkg_resources", "_distutils_hack", "distutils"),
+    # PyJWT's, and what its [crypto] extra brings
+    "pyjwt": ("jwt",),
+    "cffi": ("cffi", "_cffi_backend"),
     # Schemathesis's
     "graphql-core": ("graphql",),
     "hypothesis": ("hypothesis", "_hypothesis_ftz_detector", "_hypothesis_globals", "_hypothesis_pytestplugin"),

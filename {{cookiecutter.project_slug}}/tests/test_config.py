@@ -51,6 +51,31 @@ def test_an_empty_setting_takes_the_default(tmp_path: Path) -> None:
     settings = Settings.from_env(empty)
     assert settings.log_level == "INFO"
     assert (settings.max_content_length, settings.db_timeout) == (64 * 1024, 5)
+
+
+SECURE_ISSUERS = "https://id.example.com/realms/main https://x.auth0.com/ http://127.0.0.1:8080/x"
+OTHER_ISSUERS = (
+    "http://id.example.com http://10.0.0.1 ftp://127.0.0.1 id.example.com https:// "
+    "https://id.example.com/?realm=main https://id.example.com/#main"
+)
+
+
+@pytest.mark.parametrize("issuer", [*SECURE_ISSUERS.split(), "http://localhost", "http://[::1]:80"])
+def test_an_identity_provider_on_https_or_on_this_machine(issuer: str) -> None:
+    settings = Settings.from_env({"OIDC_ISSUER": issuer, "OIDC_AUDIENCE": "my-api"})
+    assert (settings.oidc_issuer, settings.oidc_audience) == (issuer, "my-api")
+
+
+@pytest.mark.parametrize("issuer", OTHER_ISSUERS.split())
+def test_an_identity_provider_elsewhere_is_refused_at_startup(issuer: str) -> None:
+    with pytest.raises(ConfigError, match="OIDC_ISSUER=.* must be an https:// URL"):
+        Settings.from_env({"OIDC_ISSUER": issuer, "OIDC_AUDIENCE": "my-api"})
+
+
+def test_the_issuer_and_the_audience_come_together() -> None:
+    assert Settings.from_env({"OIDC_ISSUER": "", "OIDC_AUDIENCE": ""}).oidc_issuer is None
+    with pytest.raises(ConfigError, match="set OIDC_ISSUER and OIDC_AUDIENCE together"):
+        Settings.from_env({"OIDC_ISSUER": "https://login.example.com"})
 {%- if cookiecutter.database == "postgresql" %}
 
 

@@ -5,7 +5,7 @@ from importlib.metadata import PackageNotFoundError, version
 from flask_openapi3.models.info import Info
 from flask_openapi3.openapi import OpenAPI
 
-from . import db, docs, errors, logs, metrics
+from . import db, docs, errors, logs, metrics, oidc
 from .api import bp as api_bp
 from .config import Settings
 from .health import bp as health_bp
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     db.init_app(app, settings)
     errors.init_app(app)
     metrics.init_app(app)
+    oidc.init_app(app, settings)
     app.register_api(api_bp)
     app.register_api(health_bp)
     app.register_api(metrics.bp)

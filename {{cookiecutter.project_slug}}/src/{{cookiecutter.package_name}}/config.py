@@ -4,11 +4,13 @@ Every secret can also come from a file named by <NAME>_FILE, as with the officia
 (e.g. SECRET_KEY_FILE=/run/secrets/secret_key): the value then never shows in `docker inspect`.
 """
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy import URL, make_url
 
@@ -75,6 +77,39 @@ def database_url(environ: Mapping[str, str], data_dir: Path) -> URL:
     return URL.create("sqlite", database=str(data_dir / "app.db"))
 
 
+def secure_url(url: str) -> bool:
+    """An https:// URL, or an http:// one to this machine (a test's identity provider): nothing
+    else may hand out the keys that sign access tokens."""
+    parts = urlsplit(url)
+    if not parts.hostname:
+        return False
+    if parts.scheme == "https":
+        return True
+    if parts.scheme != "http":
+        return False
+    if parts.hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(parts.hostname).is_loopback
+    except ValueError:  # a name, not an address
+        return False
+
+
+def read_oidc(environ: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """OIDC_ISSUER and OIDC_AUDIENCE (docs/api.md): both or neither, and a secure issuer URL."""
+    issuer, audience = environ.get("OIDC_ISSUER") or None, environ.get("OIDC_AUDIENCE") or None
+    if (issuer is None) != (audience is None):
+        raise ConfigError("set OIDC_ISSUER and OIDC_AUDIENCE together, or neither")
+    if issuer is not None:
+        parts = urlsplit(issuer)
+        if not secure_url(issuer) or parts.query or parts.fragment:
+            raise ConfigError(
+                f"OIDC_ISSUER={issuer!r} must be an https:// URL without query or fragment "
+                "(http:// only to a loopback address such as 127.0.0.1, for tests)"
+            )
+    return issuer, audience
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: URL
@@ -89,11 +124,15 @@ class Settings:
     db_timeout: int = 5
     # Swagger UI at /docs (docs.py); some turn it off in production. /openapi.json stays.
     api_docs: bool = True
+    # An identity provider whose JWT access tokens the API also takes (oidc.py); None: none.
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
         environ = os.environ if environ is None else environ
         data_dir = Path(environ.get("DATA_DIR", "data")).resolve()
+        oidc_issuer, oidc_audience = read_oidc(environ)
         return cls(
             database_url=database_url(environ, data_dir),
             data_dir=data_dir,
@@ -104,4 +143,6 @@ class Settings:
             max_content_length=read_int(environ, "MAX_CONTENT_LENGTH", 64 * 1024),
             db_timeout=read_int(environ, "DB_TIMEOUT", 5),
             api_docs=read_choice(environ, "API_DOCS", "true", ("true", "false")) == "true",
+            oidc_issuer=oidc_issuer,
+            oidc_audience=oidc_audience,
         )
