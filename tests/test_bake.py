@@ -223,6 +223,30 @@ def test_compose_dependencies_healthchecks_and_ports(project):
     assert ("grafana" in services) == (answers["monitoring"] == "prometheus-grafana")
 
 
+def test_networks_by_duty(project):
+    """compose.yaml: the proxy shares a network with the app (and Prometheus's scrape network, where
+    Prometheus does not listen: test_proxy.py) only; the db's networks are internal and hold its clients
+    only; Prometheus shares one with each service it scrapes."""
+    path, answers = project
+    production, _ = compose_files(path)
+    services, networks = production["services"], production["networks"]
+
+    def joined(name):
+        return set(services[name].get("networks") or [])  # a list, or a mapping (aliases)
+
+    def peers(name):
+        return {other for other in services if other != name and joined(other) & joined(name)}
+
+    assert peers("proxy") == {"app"} | ({"prometheus"} if "prometheus" in services else set())
+    if "db" in services:
+        assert joined("db") and all(networks[name].get("internal") for name in joined("db"))
+        assert peers("db") == {"app", "migrate", "postgres-exporter", "grafana"} & set(services)
+    for target in {"app", "proxy", "postgres-exporter"} & set(services):
+        assert "prometheus" not in services or joined(target) & joined("prometheus"), (
+            f"Prometheus cannot scrape {target}"
+        )
+
+
 def test_every_state_is_in_a_named_volume(project):
     path, _ = project
     production, _ = compose_files(path)
