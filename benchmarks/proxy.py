@@ -16,7 +16,7 @@ import time
 import uuid
 from pathlib import Path
 
-from tests.support.docker import production_files
+from tests.support.docker import UNREACHED_LIMITS, production_files
 from tests.support.postgres import free_port
 from tests.support.process import run
 from tests.support.slow_clients import attack
@@ -43,6 +43,7 @@ def measure_front_door(path: Path, seconds: int, workdir: Path, wrk, slow_second
         "COMPOSE_PROJECT_NAME": f"pde-bench-proxy-{uuid.uuid4().hex[:8]}",
         "COMPOSE_FILE": production_files(direct_app=True),
         "SITE_ADDRESS": "127.0.0.1",
+        **UNREACHED_LIMITS,  # wrk's load comes from one address
     }
 
     def compose(*args, check=True, timeout=600):

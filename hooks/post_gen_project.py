@@ -10,17 +10,24 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-# answer -> files and folders that answer turns off (paths relative to the project root)
+# answer -> files and folders that answer turns off (paths relative to the project root;
+# {package_name} is the package's folder name)
 REMOVE = {
     ("database", "sqlite"): ["docker/postgres", "docs/backups.md"],
     ("monitoring", "none"): ["docker/prometheus", "docker/grafana", "docs/monitoring.md"],
     ("monitoring", "prometheus"): ["docker/grafana"],
     ("deploy", "compose"): ["compose.swarm.yaml", "scripts/swarm.py", "docs/swarm.md"],
+    ("reports", "no"): ["src/{package_name}/reports", "tests/test_reports.py", "docs/reports.md"],
 }
 
 
 def paths_to_remove(answers: Mapping[str, str]) -> list[str]:
-    return [path for (name, value), paths in REMOVE.items() if answers[name] == value for path in paths]
+    return [
+        path.format(package_name=answers.get("package_name", ""))
+        for (name, value), paths in REMOVE.items()
+        if answers.get(name) == value
+        for path in paths
+    ]
 
 
 def remove_paths(root: Path, paths: Iterable[str]) -> None:
@@ -70,9 +77,11 @@ if not TYPE_CHECKING and __name__ == "__main__":
         main(
             {
                 "project_slug": {{ cookiecutter.project_slug | tojson }},
+                "package_name": {{ cookiecutter.package_name | tojson }},
                 "database": {{ cookiecutter.database | tojson }},
                 "monitoring": {{ cookiecutter.monitoring | tojson }},
                 "deploy": {{ cookiecutter.deploy | tojson }},
+                "reports": {{ cookiecutter.reports | tojson }},
             },
             Path.cwd(),
         )

@@ -323,6 +323,7 @@ if not TYPE_CHECKING and __name__ == "__main__":
                 "database": {{ cookiecutter.database | tojson }},
                 "monitoring": {{ cookiecutter.monitoring | tojson }},
                 "deploy": {{ cookiecutter.deploy | tojson }},
+                "reports": {{ cookiecutter.reports | tojson }},
             },
             {{ cookiecutter._repo_dir | default("") | tojson }},
         )

@@ -120,6 +120,11 @@ def test_files_of_unselected_options_are_absent(project):
     assert ("swarm" in makefile.lower()) == swarm
     assert (path / "docs/backups.md").exists() == (answers["database"] == "postgresql")
     assert (path / "docs/monitoring.md").exists() == (answers["monitoring"] != "none")
+    reports = answers["reports"] == "yes"
+    package = next((path / "src").iterdir())
+    assert (package / "reports").exists() == (path / "docs/reports.md").exists() == reports
+    assert (path / "tests/test_reports.py").exists() == reports
+    assert ("reports" in yaml.safe_load((path / "compose.yaml").read_text())["services"]) == reports
 
 
 # ------------------------------------------------------------------ the Dockerfile, statically
@@ -240,8 +245,9 @@ def test_networks_by_duty(project):
     assert peers("proxy") == {"app"} | ({"prometheus"} if "prometheus" in services else set())
     if "db" in services:
         assert joined("db") and all(networks[name].get("internal") for name in joined("db"))
-        assert peers("db") == {"app", "migrate", "postgres-exporter", "grafana"} & set(services)
-    for target in {"app", "proxy", "postgres-exporter"} & set(services):
+        assert peers("db") == {"app", "migrate", "valkey", "reports", "postgres-exporter", "grafana"} & set(services)
+    assert all(networks[name].get("internal") for name in joined("valkey"))
+    for target in {"app", "proxy", "reports", "postgres-exporter"} & set(services):
         assert "prometheus" not in services or joined(target) & joined("prometheus"), (
             f"Prometheus cannot scrape {target}"
         )
@@ -282,13 +288,14 @@ def test_every_service_runs_as_a_non_root_user_with_no_capability_added(project)
 
 def test_every_setting_documented_for_env_is_passed_to_the_app(project):
     """docs/configuration.md's settings table says which settings go in .env: compose passes each to the app,
-    to the db (POSTGRES_USER: its superuser, whom the app is not) or to the proxy (PROXY_BIND: into the
-    proxy's ports)."""
+    to the db (POSTGRES_USER: its superuser, whom the app is not), to the proxy (PROXY_BIND: into the proxy's
+    ports) or to the reports service."""
     path, _ = project
     production, _ = compose_files(path)
     proxy = production["services"]["proxy"]
-    db = production["services"].get("db", {"environment": {}})
-    environment = {**proxy["environment"], **production["services"]["app"]["environment"], **db["environment"]}
+    reports = production["services"].get("reports", {}).get("environment", {})
+    db = production["services"].get("db", {}).get("environment", {})
+    environment = {**proxy["environment"], **reports, **production["services"]["app"]["environment"], **db}
     example = (path / ".env.example").read_text()
     for name, in_env in documented_settings(path).items():
         if not in_env:
@@ -333,7 +340,8 @@ def test_prometheus_configuration_static(project):
         return
     config = yaml.safe_load((path / "docker/prometheus/prometheus.yml").read_text())
     jobs = {job["job_name"] for job in config["scrape_configs"]}
-    assert jobs == {"app", "proxy", "prometheus"} | ({"postgres"} if answers["database"] == "postgresql" else set())
+    expected = {"app", "proxy", "prometheus"} | ({"postgres"} if answers["database"] == "postgresql" else set())
+    assert jobs == expected | ({"reports"} if answers["reports"] == "yes" else set())
     rules = yaml.safe_load((path / "docker/prometheus/alerts.yml").read_text())
     assert {rule["alert"] for group in rules["groups"] for rule in group["rules"]} >= {"AppDown", "HighErrorRate"}
 

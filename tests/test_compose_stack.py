@@ -72,6 +72,10 @@ SETTINGS_IN_ENV = {
     "MAX_CONTENT_LENGTH": "2000",
     "DB_TIMEOUT": "7",
     "API_DOCS": "false",
+    # High: this module's tests send many requests from one address.
+    "RATELIMIT_CALLER": "20000 per minute",
+    "RATELIMIT_ANONYMOUS": "30000 per minute",
+    "RATELIMIT_AUTH_FAILURES": "40000 per minute",
     "GUNICORN_WORKERS": "3",
     "GUNICORN_THREADS": "5",
     "GUNICORN_TIMEOUT": "45",
@@ -80,6 +84,9 @@ SETTINGS_IN_ENV = {
 # The front door's settings go to the proxy, not the app: tests/test_proxy.py runs it with its own ports,
 # checks PROXY_BIND's default binding, and judges SITE_ADDRESS and ACME_EMAIL for a real domain.
 PROXY_SETTINGS = {"SITE_ADDRESS", "ACME_EMAIL", "PROXY_BIND", "HTTP_PORT", "HTTPS_PORT"}
+# The reports service's settings: tests/test_proxy.py runs it (make report); test_bake.py checks that
+# compose passes them.
+REPORTS_SETTINGS = {"REPORTS_EVERY", "REPORTS_KEEP"}
 
 
 def write_env(project, values):
@@ -123,7 +130,7 @@ def test_every_setting_documented_for_env_reaches_the_app_and_takes_effect(stack
     if stack.answers != DEFAULTS:
         return  # the settings are changed on the default stack only
     documented = {name for name, in_env in documented_settings(stack.project).items() if in_env}
-    assert documented - PROXY_SETTINGS == set(SETTINGS_IN_ENV), "give each app setting a value in SETTINGS_IN_ENV"
+    assert documented - PROXY_SETTINGS - REPORTS_SETTINGS == set(SETTINGS_IN_ENV), "give each app setting a value"
     assert documented >= PROXY_SETTINGS
     env = dict(line.split("=", 1) for line in stack.compose("exec", "-T", "app", "env").stdout.splitlines())
     for_the_app = {name: value for name, value in SETTINGS_IN_ENV.items() if name != "POSTGRES_USER"}
@@ -144,6 +151,8 @@ def test_every_setting_documented_for_env_reaches_the_app_and_takes_effect(stack
     assert http("POST", api, {"name": "x", "description": "y" * 1900})[0] == 201
     assert http("POST", api, {"name": "x", "description": "y" * 2000})[0] == 413
     assert http("GET", f"{stack.url('APP_PORT')}/docs")[0] == 404  # API_DOCS=false
+    _, headers, _ = http_exchange("GET", f"{stack.url('APP_PORT')}/openapi.json")
+    assert headers["X-RateLimit-Limit"] == "30000"  # RATELIMIT_ANONYMOUS
     assert http("GET", f"{stack.url('APP_PORT')}/openapi.json")[0] == 200
     assert seen["workers"] == 3
     assert seen["gunicorn"] == {"workers": 3, "threads": 5, "timeout": 45, "graceful_timeout": 25, "loglevel": "info"}

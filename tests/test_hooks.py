@@ -223,6 +223,16 @@ SWARM_FILES = ["compose.swarm.yaml", "scripts/swarm.py", "docs/swarm.md"]
         ({"database": "postgresql", "monitoring": "prometheus", "deploy": "swarm"}, ["docker/grafana"]),
         ({"database": "postgresql", "monitoring": "prometheus-grafana", "deploy": "compose"}, SWARM_FILES),
         (
+            {
+                "package_name": "svc",
+                "database": "postgresql",
+                "monitoring": "prometheus-grafana",
+                "deploy": "swarm",
+                "reports": "no",
+            },
+            ["src/svc/reports", "tests/test_reports.py", "docs/reports.md"],
+        ),
+        (
             {"database": "sqlite", "monitoring": "none", "deploy": "compose"},
             [
                 "docker/postgres",
@@ -242,7 +252,9 @@ def test_paths_to_remove(answers, removed):
 def test_every_path_the_remove_table_names_is_in_the_template():
     """A path that the template no longer has (renamed, or moved) would leave its replacement behind."""
     project = TEMPLATE / "{{cookiecutter.project_slug}}"
-    missing = [path for paths in post.REMOVE.values() for path in paths if not (project / path).exists()]
+    package = "{{cookiecutter.package_name}}"
+    paths = [path.format(package_name=package) for paths in post.REMOVE.values() for path in paths]
+    missing = [path for path in paths if not (project / path).exists()]
     assert missing == []
 
 

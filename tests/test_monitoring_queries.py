@@ -42,7 +42,7 @@ from .support.web import http
 ANSWERS = {**DEFAULTS, "monitoring": "prometheus-grafana", "database": "postgresql"}
 # The app, what it depends on, and its monitoring; grafana only where the real images run (it has no
 # stand-in in docker-kit).
-SERVICES = ("app", "prometheus", "postgres-exporter", *(("grafana",) if real_images() else ()))
+SERVICES = ("app", "prometheus", "postgres-exporter", "reports", *(("grafana",) if real_images() else ()))
 ITEMS = 5
 
 # What each query should return once the app has answered some requests and stored ITEMS items.
@@ -67,6 +67,7 @@ EXPECTED = {
     "alerts.yml / HighErrorRate": QUIET,
     "alerts.yml / SlowRequests": QUIET,
     "alerts.yml / DatabaseDown": QUIET,
+    "alerts.yml / ReportsStale": QUIET,
 }
 
 
@@ -183,6 +184,20 @@ def test_every_promql_expression_evaluates_and_has_data_after_traffic(stack, fig
         if query.kind == "prometheus":
             assert prometheus_query(stack, promql[query.name], over=resolve(query.time_range, datetime.now(UTC)))
     figures["PromQL expressions run (dashboards + alert rules) / with data"] = f"{len(promql)} / {with_data}"
+
+
+@pytest.mark.docker
+def test_reports_stale_fires_two_periods_after_the_last_successful_run(stack):
+    """The reports service ran at start: its metric is scraped, and ReportsStale's own expression,
+    evaluated as if three periods had passed since (time() moved on), fires; after one period, not."""
+    (rule,) = [q for q in alert_queries(stack.project) if q.name == "alerts.yml / ReportsStale"]
+    assert "time()" in rule.text
+
+    def later(periods):
+        return prometheus_query(stack, rule.text.replace("time()", f"(time() + {periods} * reports_period_seconds)"))
+
+    assert wait_for(lambda: prometheus_query(stack, "reports_last_success_timestamp_seconds > 0"), timeout=60, every=3)
+    assert later(3) and not later(1) and not prometheus_query(stack, rule.text)
 
 
 @pytest.mark.docker

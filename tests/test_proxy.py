@@ -5,13 +5,17 @@ a real domain, checked by Caddy itself.
 The Docker tests run in file order on one stack; the last one takes it down and up again.
 """
 
+import collections
+import concurrent.futures
 import gzip
 import hashlib
 import http.client
 import json
+import random
 import re
 import socket
 import ssl
+import string
 import urllib.request
 import uuid
 
@@ -22,12 +26,17 @@ from .support.combinations import DEFAULTS
 from .support.docker import assert_non_root_without_capabilities, docker, inspect, require_docker, running_stack
 from .support.process import run, wait_for
 from .support.slow_clients import attack
-from .support.web import json_records
+from .support.web import json_record, json_records
 
 pytestmark = pytest.mark.docker
 
 ROOT_CERTIFICATE = "/data/caddy/pki/authorities/local/root.crt"
 LIMIT = 64 * 1024  # MAX_CONTENT_LENGTH's default (config.py)
+# The bound on the app's /metrics after 5,000 invented requests (about 19 KB before any request;
+# before the labels were bounded, 10,000 invented methods grew it to 15.6 MB): 8 methods x (routes
+# + 1) x statuses at most, of which the test's requests make a few.
+METRICS_BOUND = 128 * 1024
+SERIES_BOUND = 60
 
 
 class LocalhostHTTPS(http.client.HTTPSConnection):
@@ -74,11 +83,17 @@ class Front:
         return json_records(self.stack.compose("logs", "--no-color", "--no-log-prefix", service).stdout)
 
 
+# Anonymous requests per address (RATELIMIT_ANONYMOUS): every test here comes from one address (the
+# Docker network's gateway, as the proxy sees it), and the slow-client test alone sends hundreds.
+ANONYMOUS_LIMIT = 1000
+
+
 @pytest.fixture(scope="module")
 def front(cookies_session, figures):
     require_docker()
     project = bake_with(cookies_session, {"project_slug": "front"})
-    with running_stack(project, DEFAULTS, production=True, direct_app=False) as (stack, took):
+    limits = {"RATELIMIT_ANONYMOUS": f"{ANONYMOUS_LIMIT}/minute"}
+    with running_stack(project, DEFAULTS, production=True, direct_app=False, extra_env=limits) as (stack, took):
         figures["front door stack (compose.yaml alone): up --build --wait"] = f"{took:.1f} s"
         yield Front(stack)
 
@@ -160,7 +175,7 @@ def test_the_proxy_reaches_the_app_and_nothing_else(front):
     """Networks by duty: from inside the proxy's container, the db and Prometheus are out of reach,
     by name and at every address they have; the app is not."""
     stack = front.stack
-    ports = {"db": 5432, "prometheus": 9090, "postgres-exporter": 9187}
+    ports = {"db": 5432, "valkey": 6379, "prometheus": 9090, "postgres-exporter": 9187}
     targets = [f"{name}:{port}" for name, port in ports.items()]
     targets += [f"{address}:{port}" for name, port in ports.items() for address in stack.addresses(name)]
     reached = stack.tcp_from("proxy", "app:8000", *targets)
@@ -180,7 +195,7 @@ def test_prometheus_scrapes_every_target(front):
             targets = json.load(response)["data"]["activeTargets"]
         health = {target["labels"]["job"]: target["health"] for target in targets}
         jobs = {"app", "proxy", "postgres", "prometheus"}
-        return health if set(health) == jobs and set(health.values()) == {"up"} else None
+        return health if set(health) >= jobs and set(health.values()) == {"up"} else None
 
     assert wait_for(all_up, every=2), "not every target is up"
 
@@ -295,7 +310,182 @@ def test_slow_clients_do_not_starve_polite_ones(front, figures):
     for name, row in front.stack.services().items():
         if name != "migrate":  # the one-off, done before the app started
             assert row["State"] == "running" and row["Health"] == "healthy", (name, row)
-    assert front.request("GET", "/readyz")[0] == 200
+    assert front.request("GET", "/openapi.json")[0] == 200  # (the probes are inside only)
+
+
+def test_internal_endpoints_stay_inside_and_the_docs_are_off(front):
+    """The proxy passes on only /api/*, /openapi.json and /docs (off in compose.yaml: API_DOCS);
+    the rest is 404 in the app's error shape. Prometheus still scrapes the app inside."""
+    for path in ("/metrics", "/healthz", "/readyz", "/", "/admin", "/docs", "/docs/css/swagger-ui.css"):
+        status, headers, body = front.request("GET", path, headers={"X-Request-ID": "inside-only"})
+        assert status == 404 and headers["Content-Type"] == "application/json", path
+        assert json.loads(body) == {"error": "Not Found", "message": json.loads(body)["message"], "status": 404}
+        assert headers["X-Request-ID"] == "inside-only"
+    assert front.request("GET", "/openapi.json")[0] == 200
+    query = "http://127.0.0.1:9090/api/v1/query?query=up%7Bjob%3D%22app%22%7D"
+
+    def app_is_up():
+        out = front.stack.compose("exec", "-T", "prometheus", "wget", "-qO-", query).stdout
+        results = json.loads(out)["data"]["result"]
+        return results and all(r["value"][1] == "1" for r in results)
+
+    assert wait_for(app_is_up, 60), "Prometheus does not scrape the app"
+
+
+# Run inside the app's container, from 127.0.0.1: an address of its own, apart from the tests'
+# requests through the proxy. BURST: argv[2] requests to the path argv[1], from 8 threads over
+# gunicorn's workers; prints how many got each status. ANSWER: one GET; prints its status, headers, body.
+BURST = """
+import collections, concurrent.futures, json, sys, urllib.error, urllib.request
+def get(_):
+    try:
+        return urllib.request.urlopen("http://127.0.0.1:8000" + sys.argv[1], timeout=10).status
+    except urllib.error.HTTPError as error:
+        return error.code
+with concurrent.futures.ThreadPoolExecutor(8) as pool:
+    print(json.dumps(collections.Counter(pool.map(get, range(int(sys.argv[2]))))))
+"""
+ANSWER = """
+import json, sys, urllib.error, urllib.request
+try:
+    response = urllib.request.urlopen("http://127.0.0.1:8000" + sys.argv[1], timeout=10)
+except urllib.error.HTTPError as error:
+    response = error
+print(json.dumps({"status": response.status, "headers": dict(response.headers), "body": response.read().decode()}))
+"""
+
+
+def inside_app(front, script, *args):
+    return json.loads(front.stack.compose("exec", "-T", "app", "python", "-c", script, *map(str, args)).stdout)
+
+
+def test_an_address_gets_exactly_its_limit_across_the_workers(front):
+    """gunicorn's workers (GUNICORN_WORKERS, 2) count in the one valkey store: exactly the limit is
+    served, not the limit once per worker; probes are never limited, and the counts are in valkey."""
+    assert inside_app(front, BURST, "/openapi.json", ANONYMOUS_LIMIT + 100) == {"200": ANONYMOUS_LIMIT, "429": 100}
+    answer = inside_app(front, ANSWER, "/openapi.json")
+    assert answer["status"] == 429 and json.loads(answer["body"])["status"] == 429
+    assert 1 <= int(answer["headers"]["Retry-After"]) <= 60
+    assert answer["headers"]["X-RateLimit-Remaining"] == "0" and answer["headers"]["X-Request-ID"]
+    assert inside_app(front, BURST, "/healthz", 50) == {"200": 50}
+    keys = front.stack.compose("exec", "-T", "valkey", "valkey-cli", "--scan", "--pattern", "LIMITS*").stdout
+    assert "anonymous" in keys, keys
+
+
+def send_all(front, requests, headers=None):
+    """The statuses of requests [(method, path)] sent through the front door over 8 kept-alive
+    connections at once, without the stack's token unless headers has one."""
+
+    def send(chunk):
+        connection = LocalhostHTTPS("127.0.0.1", front.https_port, timeout=10, context=front.http11)
+        statuses = []
+        try:
+            for method, path in chunk:
+                connection.request(method, path, headers={"Host": f"localhost:{front.https_port}", **(headers or {})})
+                response = connection.getresponse()
+                response.read()
+                statuses.append(response.status)
+        finally:
+            connection.close()
+        return statuses
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        return [status for chunk in pool.map(send, [requests[i::8] for i in range(8)]) for status in chunk]
+
+
+def test_invented_methods_and_paths_leave_metrics_bounded(front, figures):
+    """5,000 requests with invented methods and paths through the front door: the app's /metrics
+    (read inside) stays under METRICS_BOUND bytes and its request series under SERIES_BOUND."""
+    rng = random.Random(21)
+    letters = string.ascii_uppercase
+
+    def invented(n):
+        method = "".join(rng.choices(letters, k=rng.randint(3, 10))) if n % 2 else rng.choice(["GET", "DELETE"])
+        return method, f"/api/{uuid.uuid4().hex[: rng.randint(1, 32)]}/{n}"
+
+    statuses = send_all(front, [invented(n) for n in range(5000)])
+    assert len(statuses) == 5000 and set(statuses) <= {400, 401, 404, 405, 501}, collections.Counter(statuses)
+    metrics = inside_app(front, ANSWER, "/metrics")["body"]
+    series = [line for line in metrics.splitlines() if line.startswith("http_requests_total{")]
+    figures["/metrics after 5,000 invented methods and paths"] = f"{len(metrics)} bytes, {len(series)} request series"
+    assert len(metrics) < METRICS_BOUND and len(series) < SERIES_BOUND, (len(metrics), len(series))
+    methods = {re.search(r'method="([^"]*)"', line)[1] for line in series}
+    assert methods <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"}, methods
+
+
+# ---------------------------------------------------------------- the reports (docs/reports.md)
+TODAY_SQL = "SELECT count(*) FROM items WHERE (created_at AT TIME ZONE 'UTC')::date = (now() AT TIME ZONE 'UTC')::date"
+METRICS_PROBE = "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:9200/metrics').read().decode())"
+
+
+def make_report(front, check=True):
+    """`make report` in the running stack: one run, written when it returns."""
+    return run(["make", "report"], cwd=front.stack.project, env=front.stack.env, timeout=120, check=check)
+
+
+def reports_file(front, path):
+    return front.stack.compose("exec", "-T", "reports", "cat", f"/reports/{path}").stdout
+
+
+def reports_metrics(front):
+    out = front.stack.compose("exec", "-T", "reports", "python", "-c", METRICS_PROBE).stdout
+    return {line.split()[0]: float(line.split()[1]) for line in out.splitlines() if line.startswith("reports_")}
+
+
+def test_make_report_counts_todays_items_as_sql_does(front):
+    for n in range(7):
+        assert front.request("POST", "/api/items", {"name": f"reported item {n}"})[0] == 201
+    made = make_report(front).stdout.strip().splitlines()[-1].rsplit("/", 1)[-1]
+    rows = [line.split(",") for line in reports_file(front, "latest/items_per_day.csv").splitlines()]
+    assert rows[0] == ["day", "created"] and len(rows) == 31
+    today, created = rows[-1]
+    assert int(created) == int(front.stack.psql(TODAY_SQL)) >= 7
+    assert today == front.stack.psql("SELECT (now() AT TIME ZONE 'UTC')::date")
+    assert json.loads(reports_file(front, "runs.json"))["latest"] == made
+    assert f"runs/{made}/index.html" in reports_file(front, "index.html")
+    assert "<svg" in reports_file(front, "latest/index.html")
+    reports = inspect("container", front.stack.container("reports"))
+    host = reports["HostConfig"]
+    assert host["ReadonlyRootfs"] and host["CapDrop"] == ["ALL"] and host["Memory"] and host["PidsLimit"]
+    assert reports["State"]["Health"]["Status"] == "healthy"
+
+
+def test_the_reports_session_is_read_only(front):
+    """The reporting role in the reports container: a write is refused by PostgreSQL."""
+    package = front.stack.project.name.replace("-", "_")
+    probe = (
+        f"from sqlalchemy import text\nfrom {package}.config import Settings\n"
+        f"from {package}.reports.runs import read_only_engine\n"
+        "with read_only_engine(Settings.from_env()).begin() as connection:\n"
+        "    connection.execute(text(\"INSERT INTO items (name) VALUES ('written by reports')\"))\n"
+    )
+    refused = front.stack.compose("exec", "-T", "reports", "python", "-c", probe, check=False)
+    assert refused.returncode != 0 and "read-only transaction" in refused.stderr, refused.stderr
+    assert front.stack.psql("SELECT count(*) FROM items WHERE name = 'written by reports'") == "0"
+
+
+def test_a_report_run_without_the_database_fails_cleanly_and_keeps_the_last_one(front):
+    make_report(front)
+    before = reports_file(front, "runs.json")
+    good = reports_metrics(front)
+    front.stack.compose("stop", "db")
+    try:
+        failed = make_report(front, check=False)
+        assert failed.returncode != 0
+        assert reports_file(front, "runs.json") == before  # the last good run stays served
+        assert reports_file(front, "latest/items_per_day.csv").startswith("day,created\n")
+        metrics = reports_metrics(front)
+        assert metrics["reports_last_success_timestamp_seconds"] == good["reports_last_success_timestamp_seconds"]
+        assert metrics["reports_last_failure_timestamp_seconds"] > metrics["reports_last_success_timestamp_seconds"]
+        errors = [r for r in map(json_record, failed.stderr.splitlines()) if r and r.get("level") == "ERROR"]
+        assert len(errors) == 1 and errors[0]["message"].startswith("report run failed"), failed.stderr
+    finally:
+        front.stack.compose("start", "db")
+        front.stack.compose("up", "--detach", "--wait", timeout=300)
+    make_report(front)
+    last_success = "reports_last_success_timestamp_seconds"
+    assert reports_metrics(front)[last_success] > good[last_success]
+    assert json.loads(reports_file(front, "runs.json"))["latest"] != json.loads(before)["latest"]
 
 
 def test_a_real_domain_asks_lets_encrypt_with_the_email_and_gets_hsts(front):

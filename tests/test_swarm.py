@@ -101,6 +101,8 @@ class Swarm:
             "HTTP_PORT": str(free_port()),
             "HTTPS_PORT": str(https_port),
             "APP_VERSION": APP_VERSION,
+            # The load of the rolling-update tests comes from one address, without pause.
+            "RATELIMIT_ANONYMOUS": "100000/minute",
         }
         # The Makefile's PYTHON runs scripts/swarm.py: the oldest Python it promises, where there is one.
         self.env["PYTHON"] = find_python("3.9") or "python3"
@@ -247,10 +249,10 @@ def api_round_trip(swarm, name):
 
 
 def served_by(swarm, requests):
-    """The app tasks (address:port) that answered requests to /readyz through the proxy."""
+    """The app tasks (address:port) that answered requests to /openapi.json through the proxy."""
     tasks = set()
     for _ in range(requests):
-        status, headers, _answer = http_exchange("GET", f"{swarm.proxy}/readyz")
+        status, headers, _answer = http_exchange("GET", f"{swarm.proxy}/openapi.json")
         assert status == 200
         tasks.add(headers["X-Served-By"])
     return tasks
@@ -281,7 +283,7 @@ def test_deploy_before_push_fails_at_once_naming_the_image_and_the_command(on_sw
 @pytest.mark.docker
 def test_deploy_runs_replicas_healthy_behind_the_proxy(swarm):
     assert swarm.service("app")["Spec"]["Mode"]["Replicated"]["Replicas"] == 2
-    services = ["app", "db", "prometheus", "postgres-exporter", "proxy"]
+    services = ["app", "db", "prometheus", "postgres-exporter", "proxy", "valkey"]
     counts = {"app": 2}
     assert wait_for(lambda: all(swarm.healthy(name, counts.get(name, 1)) for name in services), 120), {
         name: [c["State"].get("Health", {}).get("Status") for c in swarm.running(name).values()] for name in services
@@ -295,6 +297,22 @@ def test_deploy_runs_replicas_healthy_behind_the_proxy(swarm):
     tasks = docker("service", "ps", "--format", "{{.CurrentState}}", f"{swarm.name}_migrate").stdout.splitlines()
     assert len(tasks) == 1 and tasks[0].startswith("Complete"), tasks
     api_round_trip(swarm, "through the proxy")
+
+
+@pytest.mark.docker
+def test_one_rate_limit_store_counts_for_every_replica(swarm):
+    """The replicas count one address's requests in the one valkey task: what is left of its limit
+    goes down by exactly one per request, whichever replica answers (with a store per replica it
+    would jump between their counts)."""
+    assert swarm.healthy("valkey", 1)
+    remaining, tasks = [], set()
+    for _ in range(30):
+        status, headers, _answer = http_exchange("GET", f"{swarm.proxy}/openapi.json")
+        assert status == 200
+        remaining.append(int(headers["X-RateLimit-Remaining"]))
+        tasks.add(headers["X-Served-By"])
+    assert len(tasks) == 2, tasks
+    assert remaining == list(range(remaining[0], remaining[0] - 30, -1)), remaining
 
 
 @pytest.mark.docker

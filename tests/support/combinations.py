@@ -8,7 +8,7 @@ from hooks.pre_gen_project import check_combination
 
 # The template repository: two folders up from tests/support/.
 TEMPLATE = Path(__file__).resolve().parents[2]
-CHOICE_NAMES = ("python_version", "base_image", "database", "monitoring", "deploy")
+CHOICE_NAMES = ("python_version", "base_image", "database", "monitoring", "deploy", "reports")
 _CONTEXT = json.loads((TEMPLATE / "cookiecutter.json").read_text())
 
 DEFAULTS = {name: _CONTEXT[name][0] for name in CHOICE_NAMES}
@@ -30,7 +30,8 @@ UNSUPPORTED = [answers for answers in ALL if not supported(answers)]
 def combination_id(answers):
     """e.g. py3.13-debian-slim-postgresql-prometheus, and -swarm with deploy=swarm"""
     name = "py{python_version}-{base_image}-{database}-{monitoring}".format(**answers)
-    return name if answers["deploy"] == "compose" else f"{name}-{answers['deploy']}"
+    name = name if answers["deploy"] == "compose" else f"{name}-{answers['deploy']}"
+    return name if answers.get("reports", "yes") == "yes" else f"{name}-noreports"
 
 
 def one_per(key, among=SUPPORTED):
@@ -47,6 +48,13 @@ def one_per(key, among=SUPPORTED):
 # (compose.swarm.yaml, scripts/swarm.py, the Makefile's swarm targets, docs/swarm.md), which change
 # with the monitoring answer only (it needs PostgreSQL); python_version and base_image change the
 # Dockerfile alone, which deploy does not touch.
-COMPOSE = [answers for answers in SUPPORTED if answers["deploy"] == "compose"]
-SWARM = one_per(lambda answers: answers["monitoring"], [a for a in SUPPORTED if a["deploy"] == "swarm"])
-CHECKED = COMPOSE + SWARM
+WITH_REPORTS = [answers for answers in SUPPORTED if answers["reports"] == "yes"]
+COMPOSE = [answers for answers in WITH_REPORTS if answers["deploy"] == "compose"]
+SWARM = one_per(lambda answers: answers["monitoring"], [a for a in WITH_REPORTS if a["deploy"] == "swarm"])
+# reports=no removes the reports' files and blocks, which depend on the database and deploy answers
+# (the service's database settings, the swarm's placement): once per database and deploy, rather
+# than doubling every loop.
+NO_REPORTS = one_per(
+    lambda answers: (answers["database"], answers["deploy"]), [a for a in SUPPORTED if a["reports"] == "no"]
+)
+CHECKED = COMPOSE + SWARM + NO_REPORTS

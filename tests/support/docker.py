@@ -180,6 +180,20 @@ for target in sys.argv[1:]:
 print(json.dumps(results))
 """
 
+# The stacks' tests send many requests from one address (the Docker network's gateway, as the app
+# sees it): rate limits (docs/api.md "Limits") they do not reach, unless the project's .env or the test
+# (extra_env) sets its own. tests/test_proxy.py tests the limits; the benchmark uses these too.
+UNREACHED_LIMITS = {
+    name: "100000 per minute" for name in ("RATELIMIT_CALLER", "RATELIMIT_ANONYMOUS", "RATELIMIT_AUTH_FAILURES")
+}
+
+
+def unreached_limits(project: Path) -> dict[str, str]:
+    """UNREACHED_LIMITS but those the project's .env sets (the environment would override .env)."""
+    env_file = project / ".env"
+    in_env_file = set(re.findall(r"(?m)^(\w+)=", env_file.read_text())) if env_file.exists() else set()
+    return {name: value for name, value in UNREACHED_LIMITS.items() if name not in in_env_file}
+
 
 class Stack:
     """A baked project's compose stack under a unique project name and free loopback ports."""
@@ -191,7 +205,12 @@ class Stack:
         self.answers = answers
         self.name = f"pde-test-{uuid.uuid4().hex[:8]}"
         self.ports = ports
-        self.env = {**os.environ, "COMPOSE_PROJECT_NAME": self.name, **{k: str(v) for k, v in ports.items()}}
+        self.env = {
+            **os.environ,
+            "COMPOSE_PROJECT_NAME": self.name,
+            **unreached_limits(project),
+            **{k: str(v) for k, v in ports.items()},
+        }
         if production:  # compose.yaml alone, without the development override
             self.env["COMPOSE_FILE"] = production_files(direct_app)
 

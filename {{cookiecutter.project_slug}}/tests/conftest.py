@@ -37,7 +37,18 @@ Create = Callable[..., dict[str, Any]]
 
 
 def make_settings(tmp_dir: Path, url: str | URL) -> Settings:
-    return Settings(database_url=make_url(url), data_dir=tmp_dir, secret_key="test", db_timeout=2)
+    # Rate limits the tests never reach, however many requests they send (Schemathesis sends
+    # hundreds); test_limits.py sets low ones.
+    unreached = "100000/minute"
+    return Settings(
+        database_url=make_url(url),
+        data_dir=tmp_dir,
+        secret_key="test",
+        db_timeout=2,
+        ratelimit_caller=unreached,
+        ratelimit_anonymous=unreached,
+        ratelimit_auth_failures=unreached,
+    )
 
 
 def database_for_tests(tmp_dir: Path) -> str | URL:

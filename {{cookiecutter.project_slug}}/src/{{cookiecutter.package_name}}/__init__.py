@@ -5,7 +5,7 @@ from importlib.metadata import PackageNotFoundError, version
 from flask_openapi3.models.info import Info
 from flask_openapi3.openapi import OpenAPI
 
-from . import db, docs, errors, logs, metrics, oidc
+from . import db, docs, errors, limits, logs, metrics, oidc
 from .api import bp as api_bp
 from .config import Settings
 from .health import bp as health_bp
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     errors.init_app(app)
     metrics.init_app(app)
     oidc.init_app(app, settings)
+    limits.init_app(app, settings)  # after auth: it limits by the caller that auth found
     app.register_api(api_bp)
     app.register_api(health_bp)
     app.register_api(metrics.bp)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from limits import parse_many
 from sqlalchemy import URL, make_url
 
 from .logs import FORMATS, LEVELS
@@ -51,6 +52,17 @@ def read_choice(environ: Mapping[str, str], name: str, default: str, choices: Se
         if value.lower() == choice.lower():
             return choice
     raise ConfigError(f"{name}={value!r} must be one of: {', '.join(choices)}")
+
+
+def read_rate_limit(environ: Mapping[str, str], name: str, default: str) -> str:
+    """NAME's value (empty counts as unset) in the `limits` library's notation: "60 per minute",
+    "60/minute", several joined with ";" ("10 per second; 300 per minute"); or a ConfigError."""
+    value = environ.get(name) or default
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a rate limit such as 60 per minute") from None
+    return value
 
 
 def database_url(environ: Mapping[str, str], data_dir: Path) -> URL:
@@ -127,6 +139,14 @@ class Settings:
     # An identity provider whose JWT access tokens the API also takes (oidc.py); None: none.
     oidc_issuer: str | None = None
     oidc_audience: str | None = None
+    # Rate limits (limits.py): per caller (a valid token), per client address without a valid
+    # credential, and per address for failed authentications only (401s: guessing).
+    ratelimit_caller: str = "300 per minute"
+    ratelimit_anonymous: str = "60 per minute"
+    ratelimit_auth_failures: str = "10 per minute"
+    # Where the limits count: a valkey:// server that every worker and replica share (the
+    # stack's), or memory://, this process's own memory (a native run).
+    ratelimit_storage_uri: str = "memory://"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -145,4 +165,10 @@ class Settings:
             api_docs=read_choice(environ, "API_DOCS", "true", ("true", "false")) == "true",
             oidc_issuer=oidc_issuer,
             oidc_audience=oidc_audience,
+            ratelimit_caller=read_rate_limit(environ, "RATELIMIT_CALLER", "300 per minute"),
+            ratelimit_anonymous=read_rate_limit(environ, "RATELIMIT_ANONYMOUS", "60 per minute"),
+            ratelimit_auth_failures=read_rate_limit(
+                environ, "RATELIMIT_AUTH_FAILURES", "10 per minute"
+            ),
+            ratelimit_storage_uri=read_setting(environ, "RATELIMIT_STORAGE_URI") or "memory://",
         )

@@ -6,6 +6,7 @@ so each worker writes its numbers to files there and /metrics adds them up acros
 
 import os
 import time
+from http import HTTPStatus
 
 from flask import Flask, Response, g, request
 from flask_openapi3.blueprint import APIBlueprint
@@ -28,6 +29,22 @@ REQUESTS = Counter(
 LATENCY = Histogram(
     "http_request_duration_seconds", "Time spent answering HTTP requests", ["method", "endpoint"]
 )
+
+# Every label takes a bounded set of values, whatever clients send: a method outside this set
+# counts as "other", a path that matches no route as the endpoint "unmatched", a status outside
+# HTTP's registry as "other". So the number of series is at most 8 methods x (routes + 1) x
+# statuses, and /metrics cannot be grown by invented requests.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+STATUSES = frozenset(str(status.value) for status in HTTPStatus)
+
+
+def method_label(method: str) -> str:
+    return method if method in METHODS else "other"
+
+
+def status_label(status: int) -> str:
+    return str(status) if str(status) in STATUSES else "other"
+
 
 bp = APIBlueprint("metrics", __name__, abp_tags=[Tag(name="probes")])
 PROMETHEUS_TEXT = {
@@ -56,8 +73,9 @@ def init_app(app: Flask) -> None:
     def _record(response: Response) -> Response:
         # The route pattern (/api/items/<int:item_id>), never the raw path: one series per route.
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-        REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
+        method = method_label(request.method)
+        REQUESTS.labels(method, endpoint, status_label(response.status_code)).inc()
         started = g.get("request_started")
         if started is not None:
-            LATENCY.labels(request.method, endpoint).observe(time.perf_counter() - started)
+            LATENCY.labels(method, endpoint).observe(time.perf_counter() - started)
         return response
