@@ -435,6 +435,7 @@ def test_a_project_made_before_the_roles_keeps_its_data_and_its_app_is_no_longer
         commit_all(template, "B: roles by duty")
         update = cruft("update", "--skip-apply-ask", cwd=project)
         assert "Failed to apply" not in update.stdout + update.stderr, update.stdout + update.stderr
+        provide("provide", *external_images(project, ["app"]))  # what the new version adds (valkey)
         started = time.monotonic()
         made = run(["make", "db-roles"], cwd=project, env=stack.env, timeout=600).stdout
         assert "roles: app_owner, app and reporting are up to date" in made
