@@ -13,7 +13,7 @@ comes from PyPI), no change, after a source edit, after adding one requirement t
 (installed packages as pip installs them + the app's source). Stack: `docker compose up --wait` of
 compose.yaml (images built, fresh volumes) to every service healthy, the app healthy after the db
 (from the engine's health events), `docker compose stop app`. Serving: wrk, 32 connections,
-GET and POST /api/items on 127.0.0.1. Then the front door against gunicorn directly, in one stack
+GET and POST /api/items on 127.0.0.1, with an API token. Then the front door against gunicorn directly, in one stack
 (benchmarks/proxy.py), and one report run at 100,000 and 1,000,000 items against the naive way
 (benchmarks/reports.py). Prints Markdown tables; writes them and a JSON file to --out.
 
@@ -67,6 +67,7 @@ CONNECTIONS = 32
 WRK_SCRIPT = """
 wrk.method = "{method}"
 {body}
+{headers}
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
@@ -158,9 +159,10 @@ def health_events(project_name: str, since: float, until: float) -> dict[str, fl
     return healthy
 
 
-def wrk(url: str, method: str, seconds: int, workdir: Path) -> dict:
+def wrk(url: str, method: str, seconds: int, workdir: Path, headers: dict[str, str] | None = None) -> dict:
     script = workdir / f"{method.lower()}.lua"
-    script.write_text(WRK_SCRIPT.format(method=method, body=POST_BODY if method == "POST" else ""))
+    lines = "\n".join(f'wrk.headers["{name}"] = "{value}"' for name, value in (headers or {}).items())
+    script.write_text(WRK_SCRIPT.format(method=method, body=POST_BODY if method == "POST" else "", headers=lines))
     cmd = [
         "wrk",
         "--threads",
@@ -217,10 +219,11 @@ def measure_stack(project: Project, tag: str, seconds: int, workdir: Path) -> di
             figures["app healthy after db healthy s"] = healthy["app"] - healthy["db"]
         figures["last service healthy s (events)"] = max(healthy.values()) - started
         api = f"http://127.0.0.1:{port}/api/items"
+        headers = proxy.api_headers(compose, project.path)  # authenticated: the token is checked on each request
         for n in range(20):  # a page of items for GET to list
-            assert http("POST", api, {"name": f"seed {n}"})[0] == 201
+            assert http("POST", api, {"name": f"seed {n}"}, headers=headers)[0] == 201
         for method in ("GET", "POST"):
-            result = wrk(api, method, seconds, workdir)
+            result = wrk(api, method, seconds, workdir, headers)
             figures[f"{method} req/s"] = result["rps"]
             figures[f"{method} p50 ms"] = result["p50_ms"]
             figures[f"{method} p99 ms"] = result["p99_ms"]

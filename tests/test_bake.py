@@ -288,8 +288,8 @@ def test_every_service_runs_as_a_non_root_user_with_no_capability_added(project)
 
 def test_every_setting_documented_for_env_is_passed_to_the_app(project):
     """docs/configuration.md's settings table says which settings go in .env: compose passes each to the app,
-    to the db (POSTGRES_USER: its superuser, whom the app is not), to the proxy (PROXY_BIND: into the proxy's
-    ports) or to the reports service."""
+    to the db (POSTGRES_USER: its superuser, whom the app is not), to the proxy (PROXY_BIND and HTTP_PORT: into
+    the proxy's published ports only) or to the reports service."""
     path, _ = project
     production, _ = compose_files(path)
     proxy = production["services"]["proxy"]
@@ -302,6 +302,8 @@ def test_every_setting_documented_for_env_is_passed_to_the_app(project):
             continue
         if name == "PROXY_BIND":
             assert all(port.startswith("${PROXY_BIND:-127.0.0.1}:") for port in proxy["ports"])
+        elif name == "HTTP_PORT":
+            assert "${PROXY_BIND:-127.0.0.1}:${HTTP_PORT:-80}:8080" in proxy["ports"]
         else:
             assert str(environment.get(name, "")).startswith(f"${{{name}:"), f"compose does not pass {name} from .env"
         assert re.search(rf"^(# )?{name}=", example, re.MULTILINE), f".env.example does not mention {name}"

@@ -148,8 +148,8 @@ def test_every_setting_documented_for_env_reaches_the_app_and_takes_effect(stack
     assert seen["db_timeout"] == 7 and seen["statement_timeout"] == "7s"
     assert seen["max_content_length"] == 2000
     api = f"{stack.url('APP_PORT')}/api/items"
-    assert http("POST", api, {"name": "x", "description": "y" * 1900})[0] == 201
-    assert http("POST", api, {"name": "x", "description": "y" * 2000})[0] == 413
+    assert http("POST", api, {"name": "x", "description": "y" * 1900}, headers=stack.auth())[0] == 201
+    assert http("POST", api, {"name": "x", "description": "y" * 2000}, headers=stack.auth())[0] == 413
     assert http("GET", f"{stack.url('APP_PORT')}/docs")[0] == 404  # API_DOCS=false
     _, headers, _ = http_exchange("GET", f"{stack.url('APP_PORT')}/openapi.json")
     assert headers["X-RateLimit-Limit"] == "30000"  # RATELIMIT_ANONYMOUS
@@ -191,11 +191,25 @@ print(json.dumps({{
 
 def test_items_round_trip_through_loopback(stack):
     api = f"{stack.url('APP_PORT')}/api/items"
-    created = [http("POST", api, {"name": f"item {n}"}) for n in range(3)]
+    created = [http("POST", api, {"name": f"item {n}"}, headers=stack.auth()) for n in range(3)]
     assert [status for status, _ in created] == [201, 201, 201]
-    status, listing = http("GET", f"{api}?per_page=100")
+    status, listing = http("GET", f"{api}?per_page=100", headers=stack.auth())
     assert status == 200
     assert {item["id"] for _, item in created} <= {item["id"] for item in listing["items"]}
+
+
+def test_make_token_makes_a_token_the_api_takes_with_its_scopes(stack):
+    """README's first commands: `make token` in the running stack prints the token alone."""
+    made = run(
+        ["make", "--silent", "token", "NAME=made-by-make", "SCOPES=items:read", "DAYS=30"],
+        cwd=stack.project,
+        env=stack.env,
+    ).stdout
+    assert re.fullmatch(r"tok_[0-9a-f]{16}_[A-Za-z0-9_-]{43}\n", made), made
+    api, headers = f"{stack.url('APP_PORT')}/api/items", {"Authorization": f"Bearer {made.strip()}"}
+    assert http("GET", api, headers=headers)[0] == 200
+    assert http("POST", api, {"name": "x"}, headers=headers)[0] == 403
+    assert http("GET", api)[0] == 401
 
 
 def test_dev_container_runs_as_the_developers_ids(stack):
@@ -213,7 +227,8 @@ def test_dev_logs_name_each_request_in_the_format_asked_for(stack):
     stack's does (SETTINGS_IN_ENV); either way the request's access line carries its id."""
     log_format = stack.compose("exec", "-T", "app", "printenv", "LOG_FORMAT").stdout.strip()
     given = f"dev-{uuid.uuid4().hex[:8]}"
-    status, headers, _ = http_exchange("GET", f"{stack.url('APP_PORT')}/api/items", headers={"X-Request-ID": given})
+    request_headers = {"X-Request-ID": given, **stack.auth()}
+    status, headers, _ = http_exchange("GET", f"{stack.url('APP_PORT')}/api/items", headers=request_headers)
     assert status == 200 and headers["X-Request-ID"] == given
 
     def access_line():
@@ -226,9 +241,13 @@ def test_dev_logs_name_each_request_in_the_format_asked_for(stack):
         record = json_record(line)
         assert record and record["request_id"] == given, line
         assert (record["method"], record["path"], record["status"]) == ("GET", "/api/items", 200), line
+        assert record["caller"].startswith("token:tests-"), line  # who, never the token
     else:
         assert log_format == "text" and json_record(line) is None, line
-        access = rf"\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d,\d{{3}} INFO \w+\.access \[{given}\] GET /api/items 200 [\d.]+ ms"
+        access = (
+            rf"\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d,\d{{3}} INFO \w+\.access \[{given}\] GET /api/items 200 [\d.]+ ms"
+            r" by token:tests-\w+"
+        )
         assert re.fullmatch(access, line), line
 
 
@@ -264,7 +283,8 @@ def test_prometheus_sees_the_app_and_the_exporter_and_the_counter_grows(stack):
 
     before = created_count()
     for n in range(5):
-        assert http("POST", f"{stack.url('APP_PORT')}/api/items", {"name": f"counted {n}"})[0] == 201
+        created = http("POST", f"{stack.url('APP_PORT')}/api/items", {"name": f"counted {n}"}, headers=stack.auth())
+        assert created[0] == 201
     assert wait_for(lambda: created_count() >= before + 5, every=2), f"the counter stayed at {created_count()}"
 
 
@@ -297,11 +317,11 @@ def test_make_up_smoke_and_ps_as_the_ci_workflow_runs_them(stack):
 
 def test_data_survives_down_and_up(stack):
     api = f"{stack.url('APP_PORT')}/api/items"
-    status, item = http("POST", api, {"name": "survivor"})
+    status, item = http("POST", api, {"name": "survivor"}, headers=stack.auth())
     assert status == 201
     stack.compose("down", "--timeout", "10")
     stack.compose("up", "--detach", "--wait", timeout=600)
-    assert http("GET", f"{api}/{item['id']}") == (200, item)
+    assert http("GET", f"{api}/{item['id']}", headers=stack.auth()) == (200, item)  # the token survives too
 
 
 def test_make_clean_removes_every_container_and_volume_of_the_project(stack):

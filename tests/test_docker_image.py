@@ -103,9 +103,14 @@ def test_healthy_on_its_own_healthcheck_and_serves_the_api(server):
     assert inspect("container", name)["State"]["Health"]["Status"] == "healthy"
     assert http("GET", f"{url}/healthz") == (200, {"status": "ok"})
     assert http("GET", f"{url}/readyz")[0] == 200
-    status, item = http("POST", f"{url}/api/items", {"name": "from the container"})
+    assert http("GET", f"{url}/api/items")[0] == 401  # no token
+    # A token, made by the management command through the entrypoint's shortcut.
+    create = ["token", "create", "--name", "image", "--scope", "items:read", "--scope", "items:write"]
+    token = docker("exec", name, "/usr/local/bin/entrypoint.sh", *create).stdout.strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    status, item = http("POST", f"{url}/api/items", {"name": "from the container"}, headers=headers)
     assert status == 201
-    assert http("GET", f"{url}/api/items/{item['id']}") == (200, item)
+    assert http("GET", f"{url}/api/items/{item['id']}", headers=headers) == (200, item)
 
 
 def test_logs_show_no_errors(server):

@@ -47,7 +47,7 @@ def api(stack, path=""):
 def create_items(stack, count, prefix):
     items = []
     for n in range(count):
-        status, item = http("POST", api(stack), {"name": f"{prefix}-{n}"})
+        status, item = http("POST", api(stack), {"name": f"{prefix}-{n}"}, headers=stack.auth())
         assert status == 201, item
         items.append(item)
     return items
@@ -68,14 +68,14 @@ def service_healthy(stack, service):
 
 def api_answers(stack):
     try:
-        return http("GET", api(stack), timeout=3)[0] == 200
+        return http("GET", api(stack), timeout=3, headers=stack.auth())[0] == 200
     except OSError:
         return False
 
 
 def all_present(stack, items):
     for item in items:
-        assert http("GET", api(stack, f"/{item['id']}")) == (200, item)
+        assert http("GET", api(stack, f"/{item['id']}"), headers=stack.auth()) == (200, item)
 
 
 # ------------------------------------------------------------------ security of the running stack
@@ -115,9 +115,11 @@ def test_logs_are_json_lines_that_name_each_request(stack):
     """compose.yaml logs JSON: every line of the app's real log is one object, each request has one
     access line with its id, and the response carries that id (the client's, or a new one)."""
     given = f"faults-{uuid.uuid4().hex[:8]}"
-    status, headers, _ = http_exchange("POST", api(stack), {"name": "logged"}, headers={"X-Request-ID": given})
+    headers = {"X-Request-ID": given, **stack.auth()}
+    status, headers, _ = http_exchange("POST", api(stack), {"name": "logged"}, headers=headers)
     assert status == 201 and headers["X-Request-ID"] == given
-    status, headers, _ = http_exchange("GET", api(stack, "/999999"), headers={"X-Request-ID": "not sane"})
+    headers = {"X-Request-ID": "not sane", **stack.auth()}
+    status, headers, _ = http_exchange("GET", api(stack, "/999999"), headers=headers)
     generated = headers["X-Request-ID"]
     assert status == 404 and re.fullmatch(r"[0-9a-f]{32}", generated), generated
 
@@ -163,7 +165,7 @@ def test_2_db_killed(stack, figures):
     items = create_items(stack, 5, "before-kill")
     stack.compose("kill", "-s", "SIGKILL", "db")
     started = time.monotonic()
-    status, body = http("GET", api(stack), timeout=15)
+    status, body = http("GET", api(stack), timeout=15, headers=stack.auth())
     answered = time.monotonic() - started
     assert status == 503 and body["error"] == "Service Unavailable"
     assert answered < 6, f"a request took {answered:.1f} s to fail while the db was down"
@@ -204,7 +206,7 @@ def test_4_writes_while_the_db_restarts(stack, figures):
     def send(n):
         name = f"fault-{run_id}-{n}"
         try:
-            status, body = http("POST", api(stack), {"name": name}, timeout=15)
+            status, body = http("POST", api(stack), {"name": name}, timeout=15, headers=stack.auth())
         except OSError as error:
             status, body = None, repr(error)
         with lock:
@@ -360,7 +362,10 @@ def table_before_malformed(stack):
 def test_6_malformed_requests_get_a_4xx_json_error(stack, table_before_malformed, sent_requests, request):
     raw = request["raw"] if request["body"] is None else json.dumps(request["body"]).encode()
     status, body = http(
-        request["method"], api(stack, request["path"]), raw=raw, headers={"Content-Type": request["content_type"]}
+        request["method"],
+        api(stack, request["path"]),
+        raw=raw,
+        headers={"Content-Type": request["content_type"], **stack.auth()},
     )
     assert 400 <= status < 500, (request, status, body)
     assert isinstance(body, dict) and body["status"] == status and body["message"]
@@ -398,7 +403,8 @@ def test_7_graceful_stop_finishes_the_in_flight_request(stack, figures):
     )
     time.sleep(1)
     answer = {}
-    client = threading.Thread(target=lambda: answer.update(result=http("GET", api(stack), timeout=30)))
+    headers = stack.auth()
+    client = threading.Thread(target=lambda: answer.update(result=http("GET", api(stack), timeout=30, headers=headers)))
     client.start()
     time.sleep(0.5)  # the request is now in flight, waiting on the lock
     started = time.monotonic()

@@ -73,14 +73,21 @@ def test_readme_native_commands_serve_the_api(installed):
 
         answer = wait_for(healthz, timeout=10, every=0.1)
         assert answer == (200, {"status": "ok"}), f"gunicorn did not answer /healthz within 10 s: {answer}"
-        status, created = http("POST", f"{base}/api/items", {"name": "round trip"})
+        assert http("POST", f"{base}/api/items", {"name": "anonymous"})[0] == 401
+        create = ["token", "create", "--name", "native", "--scope", "items:read", "--scope", "items:write"]
+        token = run([venv / "bin/python", "-m", "my_service", *create], cwd=project, env=env).stdout.strip()
+        headers = {"Authorization": f"Bearer {token}"}
+        status, created = http("POST", f"{base}/api/items", {"name": "round trip"}, headers=headers)
         assert status == 201
-        assert http("GET", f"{base}/api/items/{created['id']}") == (200, created)
+        assert http("GET", f"{base}/api/items/{created['id']}", headers=headers) == (200, created)
         assert (project / "data/app.db").exists()  # SQLite, with no server
     finally:
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=30)
     assert server.returncode == 0, output
     assert_no_errors(output)
-    # One access line per request, from the app (text, LOG_FORMAT's default), with its request id.
-    assert re.search(r" INFO my_service\.access \[[0-9a-f]{32}\] POST /api/items 201 [\d.]+ ms\n", output), output
+    # One access line per request, from the app (text, LOG_FORMAT's default), with its request id and caller.
+    assert re.search(
+        r" INFO my_service\.access \[[0-9a-f]{32}\] POST /api/items 201 [\d.]+ ms by token:native\n", output
+    ), output
+    assert token.split("_")[-1] not in output  # never the token itself

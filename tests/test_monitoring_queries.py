@@ -78,10 +78,10 @@ def stack(cookies_session):
     require_docker()
     project = bake_with(cookies_session, {**ANSWERS, "project_slug": "stack-monitoring-queries"})
     with running_stack(project, ANSWERS, production=True, services=SERVICES) as (stack, _):
-        api = f"{stack.url('APP_PORT')}/api/items"
-        assert [http("POST", api, {"name": f"reported {n}"})[0] for n in range(ITEMS)] == [201] * ITEMS
-        assert http("GET", f"{api}?per_page=10")[0] == 200
-        assert http("GET", f"{api}/999999")[0] == 404
+        api, auth = f"{stack.url('APP_PORT')}/api/items", stack.auth()
+        assert [http("POST", api, {"name": f"reported {n}"}, headers=auth)[0] for n in range(ITEMS)] == [201] * ITEMS
+        assert http("GET", f"{api}?per_page=10", headers=auth)[0] == 200
+        assert http("GET", f"{api}/999999", headers=auth)[0] == 404
         yield stack
 
 

@@ -4,7 +4,8 @@
    /openapi.json is valid OpenAPI 3.1 and lists exactly the routes the app registers (app.url_map),
    but for the document and the docs page themselves.
 2. Schemathesis (from the project's dev lock) against the default stack in production mode, through
-   the app's published port: every phase and default check, no failure (docker-marked).
+   the app's published port, with an API token: every phase and default check (ignored_auth among
+   them), no failure (docker-marked).
 3. The project's own Schemathesis test fails when app and document disagree: a planted field that
    the answers carry and the document does not declare.
 """
@@ -130,6 +131,7 @@ def test_schemathesis_finds_nothing_against_the_running_stack(cookies_session, v
     project = bake_with(cookies_session, {"project_slug": "openapi"})
     with running_stack(project, DEFAULTS, production=True) as (stack, _):
         url = stack.url("APP_PORT")
+        token = stack.token("schemathesis", "items:read", "items:write")
         report = tmp_path / "report"
         result = run(
             [
@@ -143,6 +145,8 @@ def test_schemathesis_finds_nothing_against_the_running_stack(cookies_session, v
                 "--no-color",
                 "--report=json,ndjson",
                 f"--report-dir={report}",
+                # Every request is authenticated; ignored_auth sends each without (or with a wrong) one.
+                f"--header=Authorization: Bearer {token}",
             ],
             cwd=tmp_path,  # its cache goes there
             check=False,
@@ -151,6 +155,7 @@ def test_schemathesis_finds_nothing_against_the_running_stack(cookies_session, v
     assert result.returncode == 0, result.stdout[-5000:]
     found = schemathesis_figures(report)
     assert found["failures"] == 0 and found["operations"] == 7, found
+    assert "ignored_auth" in found["check_names"], found
     assert set(found["phases"]) == {"examples", "coverage", "fuzzing", "stateful"}
     assert found["phases"]["stateful"] == "success" and found["phases"]["fuzzing"] == "success"
     figures["Schemathesis vs the default stack (production mode, app's port)"] = (

@@ -18,12 +18,14 @@ import ssl
 import string
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from .support.bake import bake_with
 from .support.combinations import DEFAULTS
 from .support.docker import assert_non_root_without_capabilities, docker, inspect, require_docker, running_stack
+from .support.postgres import free_port
 from .support.process import run, wait_for
 from .support.slow_clients import attack
 from .support.web import json_record, json_records
@@ -59,9 +61,12 @@ class Front:
         self.context.set_alpn_protocols(["h2", "http/1.1"])
         self.http11 = ssl.create_default_context(cadata=self.root_pem)  # http.client speaks HTTP/1.1
 
-    def request(self, method, path, body=None, headers=None, timeout=10):
-        """(status, headers, body bytes) over HTTPS."""
+    def request(self, method, path, body=None, headers=None, timeout=10, auth=True):
+        """(status, headers, body bytes) over HTTPS; with auth, the stack's token (Stack.auth) unless
+        headers name another Authorization."""
         connection = LocalhostHTTPS("127.0.0.1", self.https_port, timeout=timeout, context=self.http11)
+        if auth and "Authorization" not in (headers or {}):
+            headers = {**self.stack.auth(), **(headers or {})}
         if isinstance(body, (dict, list)):
             body, headers = json.dumps(body).encode(), {"Content-Type": "application/json", **(headers or {})}
         try:
@@ -219,9 +224,70 @@ def test_plain_http_redirects_permanently_to_https(front):
     connection = http.client.HTTPConnection("127.0.0.1", front.http_port, timeout=10)
     connection.request("POST", "/api/items?page=2", b"{}", {"Host": f"localhost:{front.http_port}"})
     response = connection.getresponse()
-    # 308 keeps the method and body; the Location names HTTPS_PORT, which is not 443 here.
+    # 308 keeps the method and body; the Location names HTTPS_PORT, which is not 443 here (nor 8443,
+    # the port Caddy listens on inside its container).
     assert response.status == 308
     assert response.headers["Location"] == f"https://localhost:{front.https_port}/api/items?page=2"
+
+
+def listening_ports(container):
+    """The TCP ports a container listens on and the UDP ports it has bound, read in its own network namespace."""
+    tables = ("tcp", "tcp6", "udp", "udp6")
+    out = docker("exec", container, "cat", *(f"/proc/net/{t}" for t in tables), check=False).stdout
+    ports = set()
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) > 3 and ":" in fields[1] and fields[0].endswith(":"):
+            state = fields[3]  # 0A: a TCP socket listening; 07: a UDP socket (bound)
+            if state in ("0A", "07"):
+                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def test_no_container_listens_on_a_privileged_port(front):
+    """CIS Docker Benchmark 5.8: the proxy listens on 8080 and 8443 inside; 80 and 443 are only what is published."""
+    listening = {
+        name: listening_ports(row["Name"]) for name, row in front.stack.services().items() if row["State"] == "running"
+    }
+    assert {8080, 8443, 2020} <= listening["proxy"] and 8000 in listening["app"], listening
+    assert not {name: ports for name, ports in listening.items() if any(port < 1024 for port in ports)}, listening
+    bindings = inspect("container", front.stack.container("proxy"))["HostConfig"]["PortBindings"]
+    published = {inside: [int(b["HostPort"]) for b in bound] for inside, bound in bindings.items()}
+    assert published == {
+        "8080/tcp": [front.http_port],
+        "8443/tcp": [front.https_port],
+        "8443/udp": [front.https_port],
+    }
+
+
+def test_the_redirect_leaves_out_the_default_https_port(front):
+    """HTTPS_PORT=443 (the default, which the tests cannot publish here): the proxy's image, run on its own."""
+    image = inspect("container", front.stack.container("proxy"))["Config"]["Image"]
+    env = {
+        "HTTPS_PORT": "443",
+        "SITE_ADDRESS": "localhost",
+        "ACME_EMAIL": "ops@example.com",
+        "MAX_CONTENT_LENGTH": str(LIMIT),
+    }
+    port = free_port()
+    args = [*(f"--env={k}={v}" for k, v in env.items()), f"--publish=127.0.0.1:{port}:8080", "--read-only"]
+    container = docker("run", "--detach", "--rm", "--tmpfs=/tmp", "--cap-drop=ALL", *args, image).stdout.strip()
+    try:
+
+        def redirect():
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            try:
+                connection.request("GET", "/api/items?page=2", headers={"Host": "localhost"})
+                response = connection.getresponse()
+                return response.status, response.headers["Location"]
+            except OSError:
+                return None
+            finally:
+                connection.close()
+
+        assert wait_for(redirect, timeout=30) == (308, "https://localhost/api/items?page=2")
+    finally:
+        docker("rm", "--force", container, check=False)
 
 
 def test_security_headers_and_no_server_version(front):
@@ -413,6 +479,79 @@ def test_invented_methods_and_paths_leave_metrics_bounded(front, figures):
     assert methods <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"}, methods
 
 
+def api_operations(front):
+    """(method, path) of every /api/ operation in the document the app serves (an id for the paths)."""
+    status, _, body = front.request("GET", "/openapi.json", auth=False)
+    assert status == 200
+    paths = json.loads(body)["paths"]
+    found = [
+        (m.upper(), p.replace("{item_id}", "1")) for p, item in paths.items() if p.startswith("/api/") for m in item
+    ]
+    assert len(found) >= 4, found
+    return found
+
+
+def test_every_api_operation_refuses_anonymous_and_invalid_callers(front):
+    for method, path in api_operations(front):
+        for sent, challenge in (
+            ({}, 'Bearer realm="api"'),
+            ({"Authorization": "Bearer tok_0123456789abcdef_" + "A" * 43}, 'Bearer realm="api", error="invalid_token"'),
+        ):
+            status, headers, body = front.request(method, path, {"name": "x"}, headers=sent, auth=False)
+            assert status == 401 and headers["WWW-Authenticate"] == challenge, (method, path, status, body)
+            assert json.loads(body)["status"] == 401 and headers["X-Request-ID"], body
+
+
+def test_a_read_only_token_reads_and_a_write_token_writes(front):
+    reader = {"Authorization": f"Bearer {front.stack.token('reader', 'items:read')}"}
+    writer = {"Authorization": f"Bearer {front.stack.token('writer', 'items:write')}"}
+    status, _, body = front.request("POST", "/api/items", {"name": "written"}, headers=writer)
+    assert status == 201
+    item = json.loads(body)
+    assert front.request("GET", f"/api/items/{item['id']}", headers=reader)[0] == 200
+    assert front.request("GET", "/api/items", headers=reader)[0] == 200
+    for method, path in (("POST", "/api/items"), ("DELETE", f"/api/items/{item['id']}")):
+        status, headers, _ = front.request(method, path, {"name": "x"}, headers=reader)
+        assert status == 403, (method, path)
+        assert headers["WWW-Authenticate"] == 'Bearer realm="api", error="insufficient_scope", scope="items:write"'
+    status, headers, _ = front.request("GET", "/api/items", headers=writer)
+    assert status == 403 and 'scope="items:read"' in headers["WWW-Authenticate"]
+    assert front.request("DELETE", f"/api/items/{item['id']}", headers=writer)[0] == 204
+
+
+def statuses(front, headers, count=48):
+    """The statuses of count GETs sent 12 at a time: every gunicorn worker (and thread) takes some."""
+    with ThreadPoolExecutor(12) as pool:
+        return set(pool.map(lambda _: front.request("GET", "/api/items", headers=headers, auth=False)[0], range(count)))
+
+
+def test_revoked_and_expired_tokens_are_refused_at_once_on_every_worker(front):
+    token = front.stack.token("revoked-soon", "items:read")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert statuses(front, headers) == {200}
+    front.stack.revoke("revoked-soon")
+    assert statuses(front, headers) == {401}  # no cache anywhere: the next request already fails
+    # An expired token: its expiry moved into the past, in the database, as time would.
+    expired = {"Authorization": f"Bearer {front.stack.token('expired', 'items:read', expires_in=1)}"}
+    assert statuses(front, expired) == {200}
+    front.stack.psql("UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE name = 'expired'")
+    assert statuses(front, expired) == {401}
+
+
+def test_no_log_holds_a_token(front):
+    """The app logs who called (token:<name>), never the credential; Caddy's access log redacts it."""
+    given = f"logged-{uuid.uuid4().hex}"
+    assert front.request("GET", "/api/items", headers={"X-Request-ID": given})[0] == 200
+    (app_line,) = [r for r in front.logs("app") if r.get("request_id") == given]
+    assert app_line["caller"].startswith("token:tests-"), app_line
+    (proxy_line,) = [
+        r for r in front.logs("proxy") if r.get("request", {}).get("headers", {}).get("X-Request-Id") == [given]
+    ]
+    assert proxy_line["request"]["headers"]["Authorization"] == ["REDACTED"], proxy_line
+    secret = front.stack.auth()["Authorization"].split("_")[-1]
+    assert secret not in front.stack.compose("logs", "--no-color", "app", "proxy").stdout
+
+
 # ---------------------------------------------------------------- the reports (docs/reports.md)
 TODAY_SQL = "SELECT count(*) FROM items WHERE (created_at AT TIME ZONE 'UTC')::date = (now() AT TIME ZONE 'UTC')::date"
 METRICS_PROBE = "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:9200/metrics').read().decode())"
@@ -491,7 +630,7 @@ def test_a_report_run_without_the_database_fails_cleanly_and_keeps_the_last_one(
 def test_a_real_domain_asks_lets_encrypt_with_the_email_and_gets_hsts(front):
     """No ACME CA is reachable here: Caddy's own adapter and validator judge the Caddyfile for a domain."""
     image = inspect("container", front.stack.container("proxy"))["Config"]["Image"]
-    env = {"HTTP_PORT": "80", "HTTPS_PORT": "443", "MAX_CONTENT_LENGTH": str(LIMIT), "ACME_EMAIL": "ops@example.com"}
+    env = {"HTTPS_PORT": "443", "MAX_CONTENT_LENGTH": str(LIMIT), "ACME_EMAIL": "ops@example.com"}
 
     def adapt(site):
         args = [f"--env={k}={v}" for k, v in {**env, "SITE_ADDRESS": site}.items()]

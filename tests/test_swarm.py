@@ -12,6 +12,7 @@ scripts they run run on Python 3.9 where this machine has one (the oldest the pr
 import json
 import os
 import shutil
+import socket
 import ssl
 import threading
 import time
@@ -116,6 +117,19 @@ class Swarm:
         context = ssl.create_default_context(cadata=root)
         urllib.request.install_opener(urllib.request.build_opener(urllib.request.HTTPSHandler(context=context)))
 
+    def token(self, name, *scopes):
+        """A new API token, made by the management command in one app container (the database is shared)."""
+        container = next(iter(self.running("app"))).lstrip("/")
+        package = self.project.name.replace("-", "_")
+        args = ["token", "create", "--name", name, *(arg for scope in scopes for arg in ("--scope", scope))]
+        return docker("exec", container, "python", "-m", package, *args).stdout.strip()
+
+    def auth(self):
+        """The Authorization header of a token with the items scopes, made once."""
+        if not getattr(self, "_token", None):
+            self._token = self.token(f"tests-{uuid.uuid4().hex[:8]}", "items:read", "items:write")
+        return {"Authorization": f"Bearer {self._token}"}
+
     def make(self, *args, timeout=600, check=True):
         return run(["make", *args], cwd=self.project, env={**os.environ, **self.env}, timeout=timeout, check=check)
 
@@ -145,9 +159,9 @@ class Swarm:
             kind: docker(kind, "ls", "--quiet", "--filter", label).stdout.split()
             for kind in ("service", "secret", "config", "network", "volume")
         }
-        found["service"] += docker("service", "ls", "--quiet", "--filter", f"name={self.name}-registry").stdout.split()
         found["volume"] += docker("volume", "ls", "--quiet", "--filter", f"name={self.name}").stdout.split()
         found["container"] = docker("ps", "-a", "--quiet", "--filter", label).stdout.split()
+        found["container"] += docker("ps", "-a", "--quiet", "--filter", f"name={self.name}-registry").stdout.split()
         images = docker("image", "ls", "--digests", "--format", "{{.Repository}} {{.Tag}} {{.Digest}}").stdout
         found["image"] = [
             f"{repo}:{tag}" if tag != "<none>" else f"{repo}@{digest}"
@@ -159,7 +173,7 @@ class Swarm:
     def remove(self):
         """Remove the stack, its registry, volumes and images; leave a swarm this test started."""
         docker("stack", "rm", "--detach=false", self.name, check=False, timeout=300)
-        docker("service", "rm", f"{self.name}-registry", check=False)
+        docker("container", "rm", "--force", "--volumes", f"{self.name}-registry", check=False)
         # Task containers go after their services, volumes only after their containers.
         label = f"label=com.docker.stack.namespace={self.name}"
         wait_for(lambda: not docker("ps", "-a", "--quiet", "--filter", label).stdout.strip(), 120)
@@ -174,8 +188,9 @@ class Swarm:
 class Client:
     """Sends requests through the proxy without pause, in a thread: a write, then reading it back."""
 
-    def __init__(self, url):
+    def __init__(self, url, headers):
         self.url = f"{url}/api/items"
+        self.headers = headers
         self.sent, self.failures, self.acknowledged = 0, [], []
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.loop, daemon=True)
@@ -189,7 +204,7 @@ class Client:
     def request(self, method, url, body, expected):
         self.sent += 1
         try:
-            status, answer = http(method, url, body, timeout=15)
+            status, answer = http(method, url, body, timeout=15, headers=self.headers)
         except OSError as error:
             self.failures.append(f"{method} {url}: {error!r}")
             return
@@ -241,20 +256,20 @@ def swarm(on_swarm, figures):
 
 
 def api_round_trip(swarm, name):
-    status, item = http("POST", f"{swarm.proxy}/api/items", {"name": name})
+    status, item = http("POST", f"{swarm.proxy}/api/items", {"name": name}, headers=swarm.auth())
     assert status == 201, item
-    status, read = http("GET", f"{swarm.proxy}/api/items/{item['id']}")
+    status, read = http("GET", f"{swarm.proxy}/api/items/{item['id']}", headers=swarm.auth())
     assert (status, read["name"]) == (200, name)
     return item
 
 
-def served_by(swarm, requests):
-    """The app tasks (address:port) that answered requests to /openapi.json through the proxy."""
+def served_by(swarm, requests, path="/openapi.json", headers=None, expected=200):
+    """The app tasks (address:port) that answered requests to path through the proxy."""
     tasks = set()
     for _ in range(requests):
-        status, headers, _answer = http_exchange("GET", f"{swarm.proxy}/openapi.json")
-        assert status == 200
-        tasks.add(headers["X-Served-By"])
+        status, answer_headers, _answer = http_exchange("GET", f"{swarm.proxy}{path}", headers=headers)
+        assert status == expected, (path, status)
+        tasks.add(answer_headers["X-Served-By"])
     return tasks
 
 
@@ -262,6 +277,53 @@ def app_targets_up(swarm):
     """The "App instances up" figure of the Grafana dashboard: sum(up{job="app"}), from Prometheus."""
     result = swarm.prometheus('sum(up{job="app"})')
     return int(result[0]["value"][1]) if result else 0
+
+
+def host_addresses():
+    """This machine's own IPv4 addresses other than loopback and Docker's bridges (eth0's, ...)."""
+    links = json.loads(run(["ip", "-json", "-4", "address", "show"]).stdout)
+    bridges = ("docker", "br-", "veth")
+    return [
+        address["local"]
+        for link in links
+        if not link["ifname"].startswith(bridges) and link["ifname"] != "lo"
+        for address in link.get("addr_info", [])
+    ]
+
+
+def answers(host, port):
+    """Whether a TCP connection to host:port is accepted."""
+    try:
+        socket.create_connection((host, port), timeout=3).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.docker
+def test_the_registry_answers_on_loopback_only(on_swarm):
+    """`make registry` has no login and no TLS: published on 127.0.0.1 only, no other host can push to it. The
+    same port on this machine's other addresses refuses the connection, where a listener on every address
+    (a stand-in for how it was published before) is reached."""
+    host, port = on_swarm.registry.split(":")
+
+    def registry_status():
+        try:
+            return http("GET", f"http://{on_swarm.registry}/v2/")[0]
+        except OSError:  # (starting: Docker's proxy accepts, the registry is not there yet)
+            return None
+
+    assert host == "127.0.0.1" and wait_for(registry_status, 30) == 200
+    addresses = host_addresses()
+    assert addresses, "no non-loopback address to try"
+    with socket.create_server(("0.0.0.0", 0)) as everywhere:
+        control = everywhere.getsockname()[1]
+        assert all(answers(address, control) for address in addresses), addresses
+        assert not [address for address in addresses if answers(address, int(port))], addresses
+    container = inspect("container", f"{on_swarm.name}-registry")
+    bindings = [b["HostIp"] for ports in container["HostConfig"]["PortBindings"].values() for b in ports]
+    assert bindings == ["127.0.0.1"], bindings
+    assert container["HostConfig"]["ReadonlyRootfs"] and container["HostConfig"]["CapDrop"] == ["ALL"]
 
 
 @pytest.mark.docker
@@ -328,10 +390,24 @@ def test_scale_spreads_requests_and_prometheus_finds_every_replica(swarm, figure
 
 
 @pytest.mark.docker
+def test_a_revoked_token_is_refused_at_once_by_every_replica(swarm):
+    """Tokens live in the one database: a revocation holds on every replica from the next request."""
+    headers = {"Authorization": f"Bearer {swarm.token('revoked-on-swarm', 'items:read')}"}
+    tasks = set()
+    assert wait_for(lambda: len(tasks.update(served_by(swarm, 10, "/api/items", headers)) or tasks) == 3, 30), tasks
+    container = next(iter(swarm.running("app"))).lstrip("/")
+    package = swarm.project.name.replace("-", "_")
+    docker("exec", container, "python", "-m", package, "token", "revoke", "revoked-on-swarm")
+    refused = set()
+    assert wait_for(lambda: len(refused.update(served_by(swarm, 10, "/api/items", headers, 401)) or refused) == 3, 30)
+    assert http("GET", f"{swarm.proxy}/api/items")[0] == 401  # and anonymous too
+
+
+@pytest.mark.docker
 def test_rolling_update_loses_no_request(swarm, figures):
     swarm.env.update(APP_VERSION=NEW_VERSION, APP_REPLICAS="3")
     swarm.make("push", timeout=600)
-    with Client(swarm.proxy) as client:
+    with Client(swarm.proxy, swarm.auth()) as client:
         time.sleep(2)
         started = time.monotonic()
         swarm.make("deploy")
@@ -340,7 +416,9 @@ def test_rolling_update_loses_no_request(swarm, figures):
     images = [c["Config"]["Image"] for c in swarm.running("app").values()]
     assert len(images) == 3 and all(image.startswith(f"{swarm.repository}:{NEW_VERSION}") for image in images)
     assert client.sent > 50 and not client.failures, client.failures[:10]
-    missing = [i for i in client.acknowledged if http("GET", f"{swarm.proxy}/api/items/{i}")[0] != 200]
+    missing = [
+        i for i in client.acknowledged if http("GET", f"{swarm.proxy}/api/items/{i}", headers=swarm.auth())[0] != 200
+    ]
     assert not missing, missing
     figures["swarm: rolling update of 3 replicas (make deploy)"] = f"{took:.1f} s"
     figures["swarm: requests during the rolling update, sent / failed"] = f"{client.sent} / {len(client.failures)}"
@@ -362,7 +440,7 @@ def test_update_to_an_unhealthy_image_rolls_back_by_itself(swarm, figures):
     run(["docker", "build", "--tag", broken, "-"], input=dockerfile, timeout=300)
     docker("push", broken, timeout=300)
     swarm.env.update(APP_VERSION=BROKEN_VERSION)
-    with Client(swarm.proxy) as client:
+    with Client(swarm.proxy, swarm.auth()) as client:
         time.sleep(2)
         started = time.monotonic()
         # stack deploy waits for the services, and says that the app's update was rolled back.
@@ -392,7 +470,7 @@ def test_data_survives_undeploy_and_deploy(swarm):
     assert not docker("service", "ls", "--quiet", "--filter", f"label=com.docker.stack.namespace={swarm.name}").stdout
     swarm.make("deploy")
     for item in items:
-        status, read = http("GET", f"{swarm.proxy}/api/items/{item['id']}")
+        status, read = http("GET", f"{swarm.proxy}/api/items/{item['id']}", headers=swarm.auth())
         assert (status, read) == (200, item)
 
 

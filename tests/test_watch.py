@@ -93,7 +93,8 @@ def test_make_revision_writes_a_migration_as_the_developer_and_make_migrate_appl
     columns = dev.psql("SELECT column_name FROM information_schema.columns WHERE table_name = 'items'")
     assert "price" in columns.split()
     # The app, on the new model (synced by watch), reads the table with its new column.
-    assert wait_for(lambda: http("GET", f"{dev.url('APP_PORT')}/api/items")[0] == 200, timeout=30)
+    auth = dev.auth()
+    assert wait_for(lambda: http("GET", f"{dev.url('APP_PORT')}/api/items", headers=auth)[0] == 200, timeout=30)
 
     # The project's own tests, in their container: models and migrations agree, and the rest passes.
     tests = run(["make", "test"], cwd=dev.project, env=dev.env, timeout=600, check=False)

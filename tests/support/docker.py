@@ -262,6 +262,25 @@ class Stack:
         networks = inspect("container", self.container(service))["NetworkSettings"]["Networks"]
         return [network["IPAddress"] for network in networks.values()]
 
+    def token(self, name: str, *scopes: str, expires_in: int | None = None) -> str:
+        """A new API token (the project's `token create` command, in the running app container)."""
+        package = next((self.project / "src").glob("*/__main__.py")).parent.name
+        args = ["--name", name, *(arg for scope in scopes for arg in ("--scope", scope))]
+        if expires_in is not None:
+            args += ["--expires-in", str(expires_in)]
+        out = self.compose("exec", "-T", "app", "python", "-m", package, "token", "create", *args).stdout
+        return out.strip()
+
+    def auth(self) -> dict[str, str]:
+        """The Authorization header of a token with the items scopes, made once per stack (kept in its database)."""
+        if not getattr(self, "_token", None):
+            self._token = self.token(f"tests-{uuid.uuid4().hex[:8]}", "items:read", "items:write")
+        return {"Authorization": f"Bearer {self._token}"}
+
+    def revoke(self, name: str) -> None:
+        package = next((self.project / "src").glob("*/__main__.py")).parent.name
+        self.compose("exec", "-T", "app", "python", "-m", package, "token", "revoke", name)
+
     def built_images(self) -> list[str]:
         """The images this stack's compose files name for the services they build (app, proxy, ...)."""
         config = json.loads(self.compose("--profile", "*", "config", "--format", "json").stdout)

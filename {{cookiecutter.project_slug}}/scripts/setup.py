@@ -29,6 +29,7 @@ SECRET_NAMES = [
 {%- endif %}
 {%- if cookiecutter.monitoring == "prometheus-grafana" %}
     "grafana_admin_password",
+    "grafana_secret_key",
 {%- endif %}
 ]
 

@@ -18,11 +18,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 {%- if cookiecutter.database == "postgresql" %}
 from sqlalchemy import URL, create_engine, delete, make_url, text
+from sqlalchemy.orm import Session
 {%- else %}
 from sqlalchemy import URL, delete, make_url
+from sqlalchemy.orm import Session
 {%- endif %}
 
 from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.auth import SCOPES
 {%- if cookiecutter.database == "postgresql" %}
 from {{ cookiecutter.package_name }}.config import Settings, database_url
 {%- else %}
@@ -30,10 +33,13 @@ from {{ cookiecutter.package_name }}.config import Settings
 {%- endif %}
 from {{ cookiecutter.package_name }}.db import make_engine
 from {{ cookiecutter.package_name }}.migrate import upgrade
-from {{ cookiecutter.package_name }}.models import Item
+from {{ cookiecutter.package_name }}.models import ApiToken, Item
+from {{ cookiecutter.package_name }}.tokens import create as create_token
 
 # The `create` fixture: create(name="widget", **fields) posts an item and returns its JSON.
 Create = Callable[..., dict[str, Any]]
+# The `make_token` fixture: make_token(name, *scopes, expires_in=None) returns a new API token.
+MakeToken = Callable[..., str]
 
 
 def make_settings(tmp_dir: Path, url: str | URL) -> Settings:
@@ -99,12 +105,38 @@ def app(settings: Settings) -> Iterator[Flask]:
     engine = make_engine(settings)
     with engine.begin() as connection:
         connection.execute(delete(Item))
+        connection.execute(delete(ApiToken))
     engine.dispose()
     app.extensions["db_engine"].dispose()
 
 
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
+def make_token(app: Flask) -> MakeToken:
+    """Make an API token as `python -m ... token create` does; returns it."""
+
+    def make_token(name: str, *scopes: str, expires_in: str | None = None) -> str:
+        with Session(app.extensions["db_engine"]) as session:
+            return create_token(session, name, list(scopes), expires_in)
+
+    return make_token
+
+
+@pytest.fixture
+def token(make_token: MakeToken) -> str:
+    """A token with every scope."""
+    return make_token("tests", *SCOPES)
+
+
+@pytest.fixture
+def client(app: Flask, token: str) -> FlaskClient:
+    """A client that sends a token with every scope (`anonymous` sends none)."""
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return client
+
+
+@pytest.fixture
+def anonymous(app: Flask) -> FlaskClient:
     return app.test_client()
 
 

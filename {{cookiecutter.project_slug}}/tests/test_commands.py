@@ -2,11 +2,13 @@
 
 import importlib
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import OperationalError
 
 from {{ cookiecutter.package_name }} import logs
@@ -66,3 +68,78 @@ def test_wait_for_database_gives_up_after_its_timeout(
 def test_the_wsgi_module_serves_the_app(environment: Path) -> None:
     wsgi = importlib.import_module("{{ cookiecutter.package_name }}.wsgi")
     assert wsgi.app.test_client().get("/healthz").status_code == 200
+
+
+@pytest.fixture
+def migrated(environment: Path) -> Path:
+    assert main(["migrate"]) == 0
+    return environment
+
+
+def token_rows(database: Path) -> list[Any]:
+    engine = make_engine(make_settings(database, f"sqlite:///{database}/app.db"))
+    with engine.connect() as connection:
+        rows = [
+            tuple(map(str, row)) for row in connection.execute(text("SELECT * FROM api_tokens"))
+        ]
+    engine.dispose()
+    return rows
+
+
+def test_token_create_prints_the_token_alone(
+    migrated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["token", "create", "--name", "ci", "--scope", "items:read", "--scope", "items:write"]
+    assert main([*args, "--expires-in", "30"]) == 0
+    out = capsys.readouterr().out
+    assert re.fullmatch(r"tok_[0-9a-f]{16}_[A-Za-z0-9_-]{43}\n", out), out
+    assert out.strip() not in repr(token_rows(migrated))  # only its hash is stored
+
+
+def test_token_list_shows_no_secret_and_revoke_marks_it(
+    migrated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["token", "create", "--name", "reader", "--scope", "items:read"]) == 0
+    token = capsys.readouterr().out.strip()
+    assert main(["token", "list"]) == 0
+    listing = capsys.readouterr().out
+    header, line = listing.splitlines()
+    assert header.split() == ["NAME", "SCOPES", "CREATED", "EXPIRES", "LAST", "USED", "REVOKED"]
+    assert line.split()[:2] == ["reader", "items:read"] and line.split()[-3:] == ["-", "-", "-"]
+    assert token not in listing and token.split("_")[1] not in listing
+    assert main(["token", "revoke", "reader"]) == 0
+    assert capsys.readouterr().out == "revoked reader\n"
+    assert main(["token", "list"]) == 0
+    assert capsys.readouterr().out.splitlines()[1].split()[-1] != "-"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--name", "x", "--scope", "items:delete"], "unknown scope 'items:delete'"),
+        (["--name", "taken", "--scope", "items:read"], "a token named 'taken' exists"),
+        (["--name", "x", "--scope", "items:read", "--expires-in", "0"], "--expires-in '0'"),
+        (["--name", "x", "--scope", "items:read", "--expires-in", "1.5"], "--expires-in '1.5'"),
+        (["--name", "x", "--scope", "items:read", "--expires-in", "-3"], "--expires-in '-3'"),
+        (["--name", "a b", "--scope", "items:read"], "name 'a b'"),
+        (["--name", "x" * 65, "--scope", "items:read"], "name 'xxx"),
+    ],
+)
+def test_token_create_refuses_bad_input_with_one_line_and_writes_nothing(
+    migrated: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    assert main(["token", "create", "--name", "taken", "--scope", "items:read"]) == 0
+    capsys.readouterr()
+    before = token_rows(migrated)
+    assert main(["token", "create", *args]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert captured.err.startswith("token create: ") and message in captured.err
+    assert token_rows(migrated) == before
+
+
+def test_token_revoke_of_an_unknown_name_exits_2(
+    migrated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["token", "revoke", "nobody"]) == 2
+    assert capsys.readouterr().err == "token revoke: no token named 'nobody'\n"

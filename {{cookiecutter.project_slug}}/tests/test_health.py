@@ -54,9 +54,11 @@ def test_healthz_stays_200_when_database_is_down(down_client: FlaskClient) -> No
     ],
 )
 def test_api_is_503_json_when_database_is_down(
-    down_client: FlaskClient, method: str, path: str, body: dict[str, str] | None
+    down_client: FlaskClient, token: str, method: str, path: str, body: dict[str, str] | None
 ) -> None:
-    response = down_client.open(path, method=method, json=body)
+    # A token is looked up in the database: that is what fails first.
+    headers = {"Authorization": f"Bearer {token}"}
+    response = down_client.open(path, method=method, json=body, headers=headers)
     assert response.status_code == 503
     assert response.get_json()["error"] == "Service Unavailable"
     assert response.headers["Retry-After"] == "5"

@@ -5,9 +5,12 @@ each rule's edges, fuzzing, then the stateful phase, which follows the document'
 then get and delete the id it answered). Every default check runs on every answer: no 5xx, only
 documented statuses, content types and headers, bodies that match their schemas (an undeclared
 field fails), what the document forbids is refused and what it allows is accepted, a method a
-path does not take gets 405 with Allow, ... The app is served from this process, on a free port of
-127.0.0.1, with the test database. The budget (MAX_EXAMPLES per operation) and the seed are
-fixed, so a run is repeatable: raise the budget to look harder, change the seed to look elsewhere.
+path does not take gets 405 with Allow, ... Every request sends a token with every scope, and the
+authentication checks (ignored_auth: the same request without it, or with a wrong one, must be
+refused with 401) run on each operation that declares one. The app is served from this process,
+on a free port of 127.0.0.1, with the test database. The budget (MAX_EXAMPLES per operation) and
+the seed are fixed, so a run is repeatable: raise the budget to look harder, change the seed to
+look elsewhere.
 """
 
 import json
@@ -57,10 +60,10 @@ def fuzz(base_url: str, report: Path, *options: str) -> dict[str, Any]:
 
 
 def test_the_api_does_what_its_document_says(
-    base_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    base_url: str, token: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)  # Schemathesis' and Hypothesis' caches go there, not here
-    run = fuzz(base_url, tmp_path / "report.json")
+    run = fuzz(base_url, tmp_path / "report.json", f"--header=Authorization: Bearer {token}")
     assert run["exit_code"] == 0, run["output"]
     assert run["operations"]["tested"] == run["operations"]["total"] > 0, run["output"]
     phases = {name: phase["status"] for name, phase in run["phases"].items()}

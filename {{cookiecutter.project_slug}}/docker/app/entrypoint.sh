@@ -1,11 +1,11 @@
 #!/bin/sh
 # Runs before every command of the container: `docker run IMAGE` starts gunicorn (the CMD), and
-# `docker run IMAGE <command>` runs <command> instead, e.g. `migrate`, `check-config` or `sh`.
+# `docker run IMAGE <command>` runs <command> instead, e.g. `migrate`, `check-config`, `token list` or `sh`.
 set -o errexit -o nounset
 
 case "${1:-}" in
-  # Shortcuts for the management commands: python -m {{ cookiecutter.package_name }} migrate | check-config
-  migrate | check-config)
+  # Shortcuts for the management commands: python -m {{ cookiecutter.package_name }} migrate | check-config | token
+  migrate | check-config | token)
     set -- python -m {{ cookiecutter.package_name }} "$@"
     ;;
 esac

@@ -5,7 +5,7 @@ from importlib.metadata import PackageNotFoundError, version
 from flask_openapi3.models.info import Info
 from flask_openapi3.openapi import OpenAPI
 
-from . import db, docs, errors, limits, logs, metrics, oidc
+from . import auth, db, docs, errors, limits, logs, metrics, oidc
 from .api import bp as api_bp
 from .config import Settings
 from .health import bp as health_bp
@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     logs.init_app(app)  # first: its request id and timer are there for everything after it
     db.init_app(app, settings)
     errors.init_app(app)
+    auth.init_app(app)  # who calls (g.caller): the rate limiter counts per caller
     metrics.init_app(app)
     oidc.init_app(app, settings)
     limits.init_app(app, settings)  # after auth: it limits by the caller that auth found
@@ -51,4 +52,6 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     app.register_api(health_bp)
     app.register_api(metrics.bp)
     docs.init_app(app, enabled=settings.api_docs)
+    # Last: every /api/ request without its operation's scope is refused (auth.py).
+    auth.protect(app)
     return app

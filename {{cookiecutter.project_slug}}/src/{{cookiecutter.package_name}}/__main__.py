@@ -6,25 +6,45 @@ import os
 {%- endif %}
 import sys
 
-from . import logs
+from . import logs, tokens
+from .auth import SCOPES
 from .config import ConfigError, Settings
 from .migrate import upgrade
 
 
-def main(argv: list[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"python -m {__package__}")
     commands = parser.add_subparsers(dest="command", required=True)
     migrate = commands.add_parser("migrate", help="apply the database migrations (alembic upgrade)")
     migrate.add_argument("revision", nargs="?", default="head", help="default: head")
     commands.add_parser("check-config", help="read the configuration and print the database in use")
+    token = commands.add_parser("token", help="make, list and revoke API tokens (docs/api.md)")
+    actions = token.add_subparsers(dest="action", required=True)
+    create = actions.add_parser("create", help="make a token and print it (shown this once)")
+    create.add_argument("--name", required=True, help="who or what uses it, e.g. ci or alice")
+    create.add_argument(
+        "--scope",
+        action="append",
+        required=True,
+        help=f"what it may do, once per scope: {', '.join(SCOPES)}",
+    )
+    create.add_argument(
+        "--expires-in", metavar="DAYS", help="days until it expires (default: never)"
+    )
+    actions.add_parser("list", help="the tokens: name, scopes, expiry, last use (never a secret)")
+    revoke = actions.add_parser("revoke", help="revoke a token: refused from now on")
+    revoke.add_argument("name")
 {%- if cookiecutter.reports == "yes" %}
     report_parser = commands.add_parser("report", help="the reports (docs/reports.md)")
     report_parser.add_argument(
         "action", choices=["run", "serve"], help="run: one run now; serve: the reports service"
     )
 {%- endif %}
-    args = parser.parse_args(argv)
+    return parser
 
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     try:
         settings = Settings.from_env()
     except ConfigError as error:
@@ -33,6 +53,12 @@ def main(argv: list[str] | None = None) -> int:
     logs.configure(settings.log_format, settings.log_level)
     if args.command == "migrate":
         upgrade(settings, args.revision)
+    elif args.command == "token":
+        try:
+            print(tokens.run(settings, args))
+        except tokens.TokenError as error:
+            print(f"token {args.action}: {error}", file=sys.stderr)
+            return 2
 {%- if cookiecutter.reports == "yes" %}
     elif args.command == "report":
         return report(settings, args.action)

@@ -10,6 +10,7 @@ from flask_openapi3.models.tag import Tag
 from sqlalchemy import func, select
 from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
 
+from .auth import needs
 from .db import get_session
 from .models import Item
 from .schemas import (
@@ -63,6 +64,7 @@ def read_json_body() -> None:
 @bp.post(
     "",
     operation_id="create_item",
+    security=needs("items:write"),
     responses={201: CREATED, **error_responses(400, 413, 415, 503)},
 )
 def create_item(body: ItemIn) -> Response:
@@ -79,6 +81,7 @@ def create_item(body: ItemIn) -> Response:
 @bp.get(
     "",
     operation_id="list_items",
+    security=needs("items:read"),
     responses={200: json_response(ItemPage, "one page of items"), **error_responses(400, 503)},
 )
 def list_items(query: PageQuery) -> Response:
@@ -108,6 +111,7 @@ def find_item(item_id: int) -> Item:
 @bp.get(
     "/<int:item_id>",
     operation_id="get_item",
+    security=needs("items:read"),
     responses={200: json_response(ItemOut, "the item"), **error_responses(400, 404, 503)},
 )
 def get_item(path: ItemPath) -> Response:
@@ -117,6 +121,7 @@ def get_item(path: ItemPath) -> Response:
 @bp.delete(
     "/<int:item_id>",
     operation_id="delete_item",
+    security=needs("items:write"),
     responses={
         204: {"description": "deleted", "headers": REQUEST_ID},
         **error_responses(400, 404, 503),

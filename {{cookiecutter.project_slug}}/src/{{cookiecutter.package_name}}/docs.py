@@ -14,7 +14,8 @@ from flask import Blueprint, Response, jsonify, url_for
 from flask_openapi3.openapi import OpenAPI
 from markupsafe import escape
 
-from .schemas import Error, Health, ItemOut, ItemPage, Readiness
+from .auth import SECURITY_SCHEMES
+from .schemas import AUTH_ERRORS, Error, Health, ItemOut, ItemPage, Readiness, error_responses
 
 # The models that answers name with $ref (flask-openapi3 adds the request models itself).
 ANSWER_MODELS = (Error, Health, ItemOut, ItemPage, Readiness)
@@ -31,7 +32,10 @@ PAGE = """<!DOCTYPE html>
   <div id="swagger-ui"></div>
   <script src="%(js)s"></script>
   <script>
-    window.ui = SwaggerUIBundle({url: %(document)s, dom_id: "#swagger-ui"});
+    // Authorize (the padlock) takes a token; persistAuthorization keeps it across reloads.
+    window.ui = SwaggerUIBundle({
+      url: %(document)s, dom_id: "#swagger-ui", persistAuthorization: true
+    });
   </script>
 </body>
 </html>
@@ -39,13 +43,13 @@ PAGE = """<!DOCTYPE html>
 
 
 def document(app: OpenAPI) -> dict[str, Any]:
-    """The OpenAPI document of app: flask-openapi3's, with the answers' models added, and without
-    what it writes wrong: a null securitySchemes, and a 400 on operations that take no input
-    (they cannot fail validation)."""
+    """The OpenAPI document of app: flask-openapi3's, with the answers' models and the bearer
+    scheme added, the 401, 403 and 429 on every operation that needs a credential, and without
+    a 400 on operations that take no input (they cannot fail validation)."""
     spec = copy.deepcopy(app.api_doc)
     components = spec.setdefault("components", {})
-    if components.get("securitySchemes") is None:  # flask-openapi3 4.3 writes null: invalid
-        components.pop("securitySchemes", None)
+    components["securitySchemes"] = SECURITY_SCHEMES  # flask-openapi3 4.3 writes null: invalid
+    auth_errors = {str(status): answer for status, answer in error_responses(*AUTH_ERRORS).items()}
     schemas = components.setdefault("schemas", {})
     for model in ANSWER_MODELS:
         schema = model.model_json_schema(
@@ -56,6 +60,8 @@ def document(app: OpenAPI) -> dict[str, Any]:
         for operation in path_item.values():
             if "parameters" not in operation and "requestBody" not in operation:
                 operation["responses"].pop("400", None)
+            if operation.get("security"):
+                operation["responses"].update(auth_errors)
     return spec
 
 

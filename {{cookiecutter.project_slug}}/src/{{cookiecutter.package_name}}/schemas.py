@@ -111,20 +111,34 @@ REQUEST_ID = {
 }
 ERROR_NAMES = {
     400: "the request breaks a rule of this document",
+    401: "no credential, or one that is unknown, expired or revoked (docs/api.md)",
+    403: "the credential lacks the operation's scope",
     404: "no such item",
     413: "the body is larger than MAX_CONTENT_LENGTH",
     415: "the body is not sent as application/json",
+    429: "too many requests: try again after Retry-After seconds",
     500: "unexpected error",
     503: "the database is unavailable: try again after Retry-After seconds",
 }
 RETRY_AFTER = {"Retry-After": {"required": True, "schema": {"type": "integer", "minimum": 0}}}
+# RFC 6750's challenge: Bearer realm="api", and error="..." when a credential was refused.
+WWW_AUTHENTICATE = {
+    "WWW-Authenticate": {
+        "required": True,
+        "schema": {"type": "string", "pattern": "^Bearer realm="},
+        "description": "how to authenticate, and why the credential was refused (RFC 6750)",
+    }
+}
+STATUS_HEADERS = {401: WWW_AUTHENTICATE, 403: WWW_AUTHENTICATE, 429: RETRY_AFTER, 503: RETRY_AFTER}
+# What an operation that needs a credential may also answer (docs.py adds them to each).
+AUTH_ERRORS = (401, 403, 429)
 
 
 def error_responses(*statuses: int) -> dict[Any, Any]:
     """The documented error answers: the Error body and the headers each status requires."""
     responses: dict[Any, Any] = {}
     for status in (*statuses, 500):
-        headers = {**REQUEST_ID, **(RETRY_AFTER if status == 503 else {})}
+        headers = {**REQUEST_ID, **STATUS_HEADERS.get(status, {})}
         responses[status] = {
             "description": ERROR_NAMES[status],
             "headers": headers,
