@@ -397,15 +397,49 @@ def test_the_template_update_workflow_runs_the_script_weekly_and_opens_a_pull_re
     (cron,) = [entry["cron"] for entry in workflow["on"]["schedule"]]
     assert cron.split()[2:] == ["*", "*", "1"], "weekly, on Mondays"
     assert workflow["permissions"] == {}
-    (job,) = workflow["jobs"].values()
-    assert job["permissions"] == {"contents": "write", "pull-requests": "write"}
-    runs = {step.get("id", step.get("name")): step.get("run", "") for step in job["steps"]}
+    update, pull_request = workflow["jobs"]["update"], workflow["jobs"]["pull-request"]
+    runs = {step.get("id", step.get("name")): step.get("run", "") for step in update["steps"]}
     assert "--require-hashes -r .github/template-update/requirements.txt" in " ".join(runs.values())
-    assert runs["update"] == "python3 scripts/update_template.py origin"
-    opens = next(step for step in job["steps"] if "gh pr create" in step.get("run", ""))
-    assert opens["if"] == "${{ steps.update.outputs.branch }}", "a pull request only when a branch was pushed"
+    assert runs["update"] == 'python3 scripts/update_template.py --bundle "$RUNNER_TEMP/template-update.bundle"'
+    assert update["outputs"]["branch"] == "${{ steps.update.outputs.branch }}"
+    assert pull_request["needs"] == "update" and pull_request["if"] == "${{ needs.update.outputs.branch }}"
+    runs = {step.get("id", step.get("name")): step.get("run", "") for step in pull_request["steps"]}
+    assert (
+        runs["push"] == 'python3 scripts/update_template.py --push-bundle "$RUNNER_TEMP/template-update.bundle" origin'
+    )
+    opens = next(step for step in pull_request["steps"] if "gh pr create" in step.get("run", ""))
+    assert opens["if"] == "${{ steps.push.outputs.branch }}", "a pull request only when a branch was pushed"
     # The script's branch name reaches the shell through the environment, never pasted into the script.
-    assert "${{" not in opens["run"] and opens["env"]["BRANCH"] == "${{ steps.update.outputs.branch }}"
+    assert "${{" not in opens["run"] and opens["env"]["BRANCH"] == "${{ steps.push.outputs.branch }}"
+
+
+def test_the_job_that_runs_the_templates_code_holds_no_write_credential(default_project):
+    """cruft update renders the template (its hooks, local_extensions.py): that job may read the project and
+    nothing more; the job that can push and open the pull request runs no cruft and installs nothing."""
+    workflow = yaml.safe_load((default_project / ".github/workflows/template-update.yml").read_text())
+    jobs = workflow["jobs"]
+    assert set(jobs) == {"update", "pull-request"}
+    update = jobs["update"]
+    assert update["permissions"] == {"contents": "read"}
+    text = yaml.safe_dump(update)
+    assert "token" not in text.lower() and "GH_" not in text and "secrets." not in text
+    assert any("update_template.py --bundle" in step.get("run", "") for step in update["steps"])  # runs cruft
+    checkouts = [step for job in jobs.values() for step in job["steps"] if "actions/checkout" in step.get("uses", "")]
+    assert len(checkouts) == 2 and all(step["with"]["persist-credentials"] is False for step in checkouts)
+    pull_request = jobs["pull-request"]
+    assert pull_request["permissions"] == {"contents": "write", "pull-requests": "write"}
+    # (The pull request's text names cruft; no command runs it.)
+    commands = [step["run"] for step in pull_request["steps"] if "run" in step and "gh pr create" not in step["run"]]
+    assert not [c for c in commands if "pip" in c or "cruft" in c or " --bundle" in c], commands
+    assert [c for c in commands if "update_template.py --push-bundle" in c]
+    uses = [step["uses"].split("@")[0] for step in pull_request["steps"] if "uses" in step]
+    assert uses == ["actions/checkout", "actions/download-artifact"]
+    # Only the release job may sign (OIDC token, attestations), and nothing else asks for it.
+    for name in ("ci.yml", "release.yml", "template-update.yml"):
+        other = yaml.safe_load((default_project / ".github/workflows" / name).read_text())
+        for job_name, job in other["jobs"].items():
+            signs = {"id-token", "attestations"} & set(job.get("permissions", {}))
+            assert not signs or (name, job_name) == ("release.yml", "image"), (name, job_name, signs)
 
 
 def test_the_update_workflow_installs_the_cruft_the_template_is_tested_with(default_project):

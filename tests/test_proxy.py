@@ -17,6 +17,7 @@ import re
 import socket
 import ssl
 import string
+import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -26,6 +27,7 @@ from .support.bake import bake_with
 from .support.browser import count_colour, screenshot
 from .support.combinations import DEFAULTS
 from .support.docker import assert_non_root_without_capabilities, docker, inspect, require_docker, running_stack
+from .support.postgres import free_port
 from .support.process import run, wait_for
 from .support.slow_clients import attack
 from .support.web import json_record, json_records
@@ -119,6 +121,92 @@ def test_the_proxy_is_the_only_way_in_and_is_hardened(front):
     assert bindings and set(bindings) == {"127.0.0.1"}, bindings  # PROXY_BIND's default
 
 
+# Through the app's own connection (its settings, in its container): what the app's role may do.
+ALLOWED = [
+    "INSERT INTO items (name) VALUES ('by the app role')",
+    "UPDATE items SET description = 'changed' WHERE name = 'by the app role'",
+    "SELECT description FROM items WHERE name = 'by the app role'",
+    "DELETE FROM items WHERE name = 'by the app role'",
+]
+REFUSED = [
+    "CREATE TABLE intruder (x int)",
+    "CREATE TEMPORARY TABLE intruder (x int)",
+    "COPY (SELECT 1) TO PROGRAM 'true'",
+    "ALTER ROLE app SUPERUSER",
+    "ALTER ROLE reporting PASSWORD 'taken'",
+    "DROP TABLE items",
+    "ALTER TABLE items ADD COLUMN intruder int",
+    "TRUNCATE items",
+    "SELECT pg_read_file('/run/secrets/db_password')",
+]
+
+
+def test_the_app_connects_as_a_role_that_owns_nothing_and_may_only_read_and_write_rows(front):
+    stack = front.stack
+    (who, owns, *allowed), refused = (
+        stack.sql_as(
+            "app",
+            [
+                "SELECT current_user, rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user",
+                "SELECT count(*) FROM pg_class WHERE relowner = current_user::regrole",
+                *ALLOWED,
+            ],
+        ),
+        stack.sql_as("app", REFUSED),
+    )
+    assert who == ("ok", [["app", "False", "False", "False"]]) and owns == ("ok", [["0"]])
+    assert [status for status, _ in allowed] == ["ok"] * len(ALLOWED), allowed
+    assert allowed[2][1] == [["changed"]]
+    for statement, (status, message) in zip(REFUSED, refused, strict=True):
+        assert status == "error" and "InsufficientPrivilege" in message, (statement, message)
+    # The tables belong to the owner role, which the migrations ran as; the superuser owns none.
+    assert stack.psql("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'") == "app_owner"
+    migrate = inspect("container", stack.container("migrate"))["Config"]["Env"]
+    assert "POSTGRES_USER=app_owner" in migrate
+
+
+def test_a_table_a_later_migration_creates_is_the_apps_to_read_and_write(front):
+    """The owner role's default privileges: what its migrations create, the app may use at once."""
+    stack = front.stack
+    made = stack.sql_as("migrate", ["CREATE TABLE later (id serial PRIMARY KEY, note text)"])
+    try:
+        assert made == [("ok", [])]
+        used = stack.sql_as("app", ["INSERT INTO later (note) VALUES ('new') RETURNING id", "SELECT note FROM later"])
+        assert used == [("ok", [["1"]]), ("ok", [["new"]])]
+        assert stack.sql_as("app", ["DROP TABLE later"])[0][0] == "error"
+    finally:
+        stack.sql_as("migrate", ["DROP TABLE IF EXISTS later"])
+
+
+def test_the_proxy_reaches_the_app_and_nothing_else(front):
+    """Networks by duty: from inside the proxy's container, the db and Prometheus are out of reach,
+    by name and at every address they have; the app is not."""
+    stack = front.stack
+    ports = {"db": 5432, "valkey": 6379, "prometheus": 9090, "postgres-exporter": 9187}
+    targets = [f"{name}:{port}" for name, port in ports.items()]
+    targets += [f"{address}:{port}" for name, port in ports.items() for address in stack.addresses(name)]
+    reached = stack.tcp_from("proxy", "app:8000", *targets)
+    assert reached.pop("app:8000") == "connected"
+    assert [target for target, outcome in reached.items() if outcome == "connected"] == [], reached
+    # The db's network has no route out; the app still reaches the db (it answers above).
+    (backend,) = [n for n in inspect("container", stack.container("db"))["NetworkSettings"]["Networks"]]
+    assert inspect("network", backend)["Internal"] is True
+
+
+def test_prometheus_scrapes_every_target(front):
+    """Each network Prometheus needs: every target is up, the proxy's (over proxy-metrics) too."""
+    url = f"http://127.0.0.1:{front.stack.ports['PROMETHEUS_PORT']}/api/v1/targets"
+
+    def all_up():
+        with urllib.request.urlopen(url, timeout=5) as response:
+            targets = json.load(response)["data"]["activeTargets"]
+        health = {target["labels"]["job"]: target["health"] for target in targets}
+        jobs = {"app", "proxy", "postgres", "prometheus"}
+        return health if set(health) >= jobs and set(health.values()) == {"up"} else None
+
+    assert wait_for(all_up, every=2), "not every target is up"
+
+
 def test_https_with_the_proxys_own_certificate_and_http2(front):
     status, headers, body = front.request("GET", "/api/items")
     assert status == 200 and "items" in json.loads(body)
@@ -138,9 +226,70 @@ def test_plain_http_redirects_permanently_to_https(front):
     connection = http.client.HTTPConnection("127.0.0.1", front.http_port, timeout=10)
     connection.request("POST", "/api/items?page=2", b"{}", {"Host": f"localhost:{front.http_port}"})
     response = connection.getresponse()
-    # 308 keeps the method and body; the Location names HTTPS_PORT, which is not 443 here.
+    # 308 keeps the method and body; the Location names HTTPS_PORT, which is not 443 here (nor 8443,
+    # the port Caddy listens on inside its container).
     assert response.status == 308
     assert response.headers["Location"] == f"https://localhost:{front.https_port}/api/items?page=2"
+
+
+def listening_ports(container):
+    """The TCP ports a container listens on and the UDP ports it has bound, read in its own network namespace."""
+    tables = ("tcp", "tcp6", "udp", "udp6")
+    out = docker("exec", container, "cat", *(f"/proc/net/{t}" for t in tables), check=False).stdout
+    ports = set()
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) > 3 and ":" in fields[1] and fields[0].endswith(":"):
+            state = fields[3]  # 0A: a TCP socket listening; 07: a UDP socket (bound)
+            if state in ("0A", "07"):
+                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def test_no_container_listens_on_a_privileged_port(front):
+    """CIS Docker Benchmark 5.8: the proxy listens on 8080 and 8443 inside; 80 and 443 are only what is published."""
+    listening = {
+        name: listening_ports(row["Name"]) for name, row in front.stack.services().items() if row["State"] == "running"
+    }
+    assert {8080, 8443, 2020} <= listening["proxy"] and 8000 in listening["app"], listening
+    assert not {name: ports for name, ports in listening.items() if any(port < 1024 for port in ports)}, listening
+    bindings = inspect("container", front.stack.container("proxy"))["HostConfig"]["PortBindings"]
+    published = {inside: [int(b["HostPort"]) for b in bound] for inside, bound in bindings.items()}
+    assert published == {
+        "8080/tcp": [front.http_port],
+        "8443/tcp": [front.https_port],
+        "8443/udp": [front.https_port],
+    }
+
+
+def test_the_redirect_leaves_out_the_default_https_port(front):
+    """HTTPS_PORT=443 (the default, which the tests cannot publish here): the proxy's image, run on its own."""
+    image = inspect("container", front.stack.container("proxy"))["Config"]["Image"]
+    env = {
+        "HTTPS_PORT": "443",
+        "SITE_ADDRESS": "localhost",
+        "ACME_EMAIL": "ops@example.com",
+        "MAX_CONTENT_LENGTH": str(LIMIT),
+    }
+    port = free_port()
+    args = [*(f"--env={k}={v}" for k, v in env.items()), f"--publish=127.0.0.1:{port}:8080", "--read-only"]
+    container = docker("run", "--detach", "--rm", "--tmpfs=/tmp", "--cap-drop=ALL", *args, image).stdout.strip()
+    try:
+
+        def redirect():
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            try:
+                connection.request("GET", "/api/items?page=2", headers={"Host": "localhost"})
+                response = connection.getresponse()
+                return response.status, response.headers["Location"]
+            except OSError:
+                return None
+            finally:
+                connection.close()
+
+        assert wait_for(redirect, timeout=30) == (308, "https://localhost/api/items?page=2")
+    finally:
+        docker("rm", "--force", container, check=False)
 
 
 def test_security_headers_and_no_server_version(front):
@@ -291,6 +440,27 @@ def test_an_address_gets_exactly_its_limit_across_the_workers(front):
     assert "anonymous" in keys, keys
 
 
+def send_all(front, requests, headers=None):
+    """The statuses of requests [(method, path)] sent through the front door over 8 kept-alive
+    connections at once, without the stack's token unless headers has one."""
+
+    def send(chunk):
+        connection = LocalhostHTTPS("127.0.0.1", front.https_port, timeout=10, context=front.http11)
+        statuses = []
+        try:
+            for method, path in chunk:
+                connection.request(method, path, headers={"Host": f"localhost:{front.https_port}", **(headers or {})})
+                response = connection.getresponse()
+                response.read()
+                statuses.append(response.status)
+        finally:
+            connection.close()
+        return statuses
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        return [status for chunk in pool.map(send, [requests[i::8] for i in range(8)]) for status in chunk]
+
+
 def test_invented_methods_and_paths_leave_metrics_bounded(front, figures):
     """5,000 requests with invented methods and paths through the front door: the app's /metrics
     (read inside) stays under METRICS_BOUND bytes and its request series under SERIES_BOUND."""
@@ -301,24 +471,8 @@ def test_invented_methods_and_paths_leave_metrics_bounded(front, figures):
         method = "".join(rng.choices(letters, k=rng.randint(3, 10))) if n % 2 else rng.choice(["GET", "DELETE"])
         return method, f"/api/{uuid.uuid4().hex[: rng.randint(1, 32)]}/{n}"
 
-    requests = [invented(n) for n in range(5000)]
-
-    def send(chunk):
-        connection = LocalhostHTTPS("127.0.0.1", front.https_port, timeout=10, context=front.http11)
-        statuses = []
-        try:
-            for method, path in chunk:
-                connection.request(method, path, headers={"Host": f"localhost:{front.https_port}"})
-                response = connection.getresponse()
-                response.read()
-                statuses.append(response.status)
-        finally:
-            connection.close()
-        return statuses
-
-    with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        statuses = [s for chunk in pool.map(send, [requests[i::8] for i in range(8)]) for s in chunk]
-    assert len(statuses) == 5000 and set(statuses) <= {400, 404, 405, 501}, collections.Counter(statuses)
+    statuses = send_all(front, [invented(n) for n in range(5000)])
+    assert len(statuses) == 5000 and set(statuses) <= {400, 401, 404, 405, 501}, collections.Counter(statuses)
     metrics = inside_app(front, ANSWER, "/metrics")["body"]
     series = [line for line in metrics.splitlines() if line.startswith("http_requests_total{")]
     figures["/metrics after 5,000 invented methods and paths"] = f"{len(metrics)} bytes, {len(series)} request series"
@@ -511,7 +665,7 @@ def test_a_browser_signs_in_and_sees_the_chart(front, tmp_path):
 def test_a_real_domain_asks_lets_encrypt_with_the_email_and_gets_hsts(front):
     """No ACME CA is reachable here: Caddy's own adapter and validator judge the Caddyfile for a domain."""
     image = inspect("container", front.stack.container("proxy"))["Config"]["Image"]
-    env = {"HTTP_PORT": "80", "HTTPS_PORT": "443", "MAX_CONTENT_LENGTH": str(LIMIT), "ACME_EMAIL": "ops@example.com"}
+    env = {"HTTPS_PORT": "443", "MAX_CONTENT_LENGTH": str(LIMIT), "ACME_EMAIL": "ops@example.com"}
 
     def adapt(site):
         args = [f"--env={k}={v}" for k, v in {**env, "SITE_ADDRESS": site}.items()]

@@ -21,8 +21,16 @@ ANSWERS = {
     "minimal": {"database": "sqlite", "monitoring": "none"},
 }
 SECRET_NAMES = {
-    "full": ["secret_key", "db_password", "db_reporting_password", "grafana_admin_password"],
-    "default": ["secret_key", "db_password", "db_reporting_password"],
+    "full": [
+        "secret_key",
+        "db_password",
+        "db_owner_password",
+        "db_app_password",
+        "db_reporting_password",
+        "grafana_admin_password",
+        "grafana_secret_key",
+    ],
+    "default": ["secret_key", "db_password", "db_owner_password", "db_app_password", "db_reporting_password"],
     "minimal": ["secret_key"],
 }
 
@@ -52,6 +60,26 @@ def test_secret_names_follow_the_answers_and_match_compose(baked, name):
     assert names == SECRET_NAMES[name]
     compose = yaml.safe_load((baked[name] / "compose.yaml").read_text())
     assert sorted(names) == sorted(compose["secrets"])
+
+
+@pytest.mark.parametrize("name", ANSWERS)
+def test_every_file_variable_names_a_mounted_secret_that_setup_writes(baked, name):
+    """A `*__FILE` / `*_FILE` setting (Grafana's secret key and admin password, the db's password) reads
+    /run/secrets/<secret> of its own service, and setup.py writes that secret: else the service would not
+    start, which the kit cannot show for Grafana (no stand-in)."""
+    compose = yaml.safe_load((baked[name] / "compose.yaml").read_text())
+    written = set(load_script(baked[name]).SECRET_NAMES)
+    seen = set()
+    for service, config in compose["services"].items():
+        mounted = {entry if isinstance(entry, str) else entry["source"] for entry in config.get("secrets", [])}
+        environment = config.get("environment") or {}
+        for variable, value in environment.items():
+            if variable.endswith("_FILE"):
+                secret = value.removeprefix("/run/secrets/")
+                assert value == f"/run/secrets/{secret}" and secret in mounted & written, (service, variable)
+                seen.add(variable)
+    if name == "full":
+        assert {"GF_SECURITY_SECRET_KEY__FILE", "GF_SECURITY_ADMIN_PASSWORD__FILE"} <= seen
 
 
 def test_it_is_plain_python_39(baked):

@@ -57,16 +57,21 @@ def commit_all(repo: Path, message: str) -> str:
     return git("rev-parse", "HEAD", cwd=repo)
 
 
-@pytest.fixture
-def template_repo(tmp_path) -> tuple[Path, str]:
-    """The template's files as git sees them (tracked and new, not ignored) committed as commit A."""
-    repo = tmp_path / "template"
+def copy_template(repo: Path) -> None:
+    """The template's files as git sees them (tracked and new, not ignored), copied into repo."""
     listed = run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=TEMPLATE).stdout
     for name in filter(None, listed.split("\0")):
         source = TEMPLATE / name
         if source.is_file():  # (a file deleted but not yet committed is still listed)
             (repo / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, repo / name)
+
+
+@pytest.fixture
+def template_repo(tmp_path) -> tuple[Path, str]:
+    """The template's files committed as commit A."""
+    repo = tmp_path / "template"
+    copy_template(repo)
     git("init", "--quiet", "--initial-branch", "main", cwd=repo)
     return repo, commit_all(repo, "A")
 
@@ -185,11 +190,16 @@ def with_remote(project: Path, tmp_path: Path) -> Path:
     return remote
 
 
-def update_script(project: Path, github_output: Path):
-    """The workflow's step: the script with cruft on PATH and GitHub's output file."""
-    path = f"{Path(tool('cruft')).parent}{os.pathsep}{os.environ['PATH']}"
+def update_script(project: Path, github_output: Path, *args: str, with_cruft=True):
+    """The workflow's step: the script (with cruft on PATH, or not) and GitHub's output file."""
+    path = os.environ["PATH"]
+    if with_cruft:
+        path = f"{Path(tool('cruft')).parent}{os.pathsep}{path}"
+    else:
+        assert shutil.which("cruft", path=path) is None, "cruft must not be on PATH here"
     env = {**GIT_ENV, "PATH": path, "GITHUB_OUTPUT": str(github_output)}
-    return run([sys.executable, UPDATE_SCRIPT, "origin"], cwd=project, env=env, check=False, timeout=300)
+    args = args or ("origin",)
+    return run([sys.executable, UPDATE_SCRIPT, *args], cwd=project, env=env, check=False, timeout=300)
 
 
 def branches(remote: Path) -> list[str]:
@@ -251,3 +261,60 @@ def test_update_script_refuses_uncommitted_work(template_repo, tmp_path):
     assert refused.returncode == 1 and "uncommitted changes" in refused.stderr
     assert branches(remote) == ["main"]
     assert (project / "README.md").read_text() == "work in progress\n"
+
+
+def test_the_workflows_two_jobs_bundle_without_pushing_then_push_without_cruft(template_repo, tmp_path):
+    """template-update.yml's split: the job running cruft (the template's code) writes the commit into a
+    bundle and pushes nothing; the job that pushes, in a fresh clone without cruft, checks the bundle
+    (one commit on top of its own, nothing git-ignored) and pushes its branch, once."""
+    template, _ = template_repo
+    project = create(template, tmp_path, DEFAULTS)
+    remote = with_remote(project, tmp_path)
+    with (template / "{{cookiecutter.project_slug}}" / CHANGED_FILE).open("a") as changed:
+        changed.write(CHANGE)
+    commit_b = commit_all(template, "B")
+    branch = f"template-update/{commit_b[:12]}"
+    bundle, first_output = tmp_path / "template-update.bundle", tmp_path / "first-output"
+
+    made = update_script(project, first_output, "--bundle", str(bundle))
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert first_output.read_text() == f"branch={branch}\n" and bundle.is_file()
+    assert branches(remote) == ["main"], "the first job pushes nothing"
+    assert git("rev-parse", "--abbrev-ref", "HEAD", cwd=project) == "main"
+
+    # The second job: a fresh checkout of main, the bundle, no cruft.
+    clone = tmp_path / "second-job"
+    git("clone", "--quiet", str(remote), str(clone), cwd=tmp_path)
+    shutil.copy2(project / UPDATE_SCRIPT, clone / UPDATE_SCRIPT)  # (the same file, committed in main)
+    second_output = tmp_path / "second-output"
+    pushed = update_script(clone, second_output, "--push-bundle", str(bundle), "origin", with_cruft=False)
+    assert pushed.returncode == 0, pushed.stdout + pushed.stderr
+    assert second_output.read_text() == f"branch={branch}\n"
+    assert branches(remote) == ["main", branch]
+    assert sorted(git("diff", "--name-only", f"main...{branch}", cwd=remote).split()) == [".cruft.json", CHANGED_FILE]
+    # Again next week, its pull request still open: nothing pushed, no pull request.
+    again = update_script(clone, second_output, "--push-bundle", str(bundle), "origin", with_cruft=False)
+    assert again.returncode == 0 and "already on origin" in again.stdout
+    assert second_output.read_text() == f"branch={branch}\n"
+
+    # A bundle the second job must refuse: a secret committed, or more than one commit.
+    for name, tamper in [
+        ("secret", lambda: (project / "secrets/extra.txt").write_text("x")),
+        ("two commits", lambda: (project / "README.md").write_text("one more commit")),
+    ]:
+        bad_branch = f"template-update/{'b' * 11}{len(name) % 10}"
+        git("switch", "--quiet", "--create", bad_branch, branch, cwd=project)
+        if name == "two commits":
+            tamper()
+            commit_all(project, "extra")
+        else:
+            git("reset", "--quiet", "--soft", "main", cwd=project)
+            tamper()
+            git("add", "--force", "--all", cwd=project)
+            git("commit", "--quiet", "--message", "with a secret", cwd=project)
+        bad = tmp_path / f"{name}.bundle"
+        git("bundle", "create", "--quiet", str(bad), f"main..{bad_branch}", cwd=project)
+        git("switch", "--quiet", "main", cwd=project)
+        refused = update_script(clone, second_output, "--push-bundle", str(bad), "origin", with_cruft=False)
+        assert refused.returncode == 1 and "update_template.py:" in refused.stderr, (name, refused.stderr)
+        assert branches(remote) == ["main", branch], name

@@ -7,39 +7,34 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask import Flask, abort, g, request
+from flask import Flask, Request, abort, g
 from flask.testing import FlaskClient
 
-from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }} import auth, create_app
+from {{ cookiecutter.package_name }}.auth import SCOPES, Caller
 from {{ cookiecutter.package_name }}.config import ConfigError, Settings
 
 
-@dataclasses.dataclass(frozen=True)
-class Caller:
-    name: str
-    scopes: frozenset[str] = frozenset()
+def stand_in_for_auth(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What auth.py tells the limiter, from a test header: X-Test-Caller names a valid caller (with
+    every scope), any other Authorization a credential that failed (GET /test-auth answers it 401,
+    as an /api/ operation would)."""
 
-
-def stand_in_for_auth(app: Flask) -> None:
-    """What auth.py tells the limiter, from a test header: X-Test-Caller names a valid caller,
-    X-Test-Bad-Credential a credential that failed (GET /api/test-auth answers it 401)."""
-
-    def identify() -> None:
-        name = request.headers.get("X-Test-Caller")
-        g.caller = Caller(name) if name else None
-        g.auth_failed = "X-Test-Bad-Credential" in request.headers
+    def identify(req: Request) -> Caller | None:
+        name = req.headers.get("X-Test-Caller")
+        return Caller(name, frozenset(SCOPES)) if name else None
 
     def test_auth() -> dict[str, str]:
         if g.auth_failed:
             abort(401)
         return {"caller": g.caller.name if g.caller else ""}
 
-    app.before_request_funcs.setdefault(None, []).insert(0, identify)  # before the limiter's check
-    app.add_url_rule("/api/test-auth", view_func=test_auth)
+    monkeypatch.setattr(auth, "authenticate_request", identify)
+    app.add_url_rule("/test-auth", view_func=test_auth)
 
 
 @pytest.fixture
-def limited(settings: Settings) -> Iterator[FlaskClient]:
+def limited(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[FlaskClient]:
     low = dataclasses.replace(
         settings,
         ratelimit_caller="3/minute",
@@ -47,7 +42,7 @@ def limited(settings: Settings) -> Iterator[FlaskClient]:
         ratelimit_auth_failures="2/minute",
     )
     app = create_app(low)
-    stand_in_for_auth(app)
+    stand_in_for_auth(app, monkeypatch)
     yield app.test_client()
     app.extensions["db_engine"].dispose()
 
@@ -56,12 +51,12 @@ ALICE = {"X-Test-Caller": "token:alice"}
 
 
 def statuses(client: FlaskClient, count: int, **kwargs: Any) -> list[int]:
-    return [client.get("/api/test-auth", **kwargs).status_code for _ in range(count)]
+    return [client.get("/test-auth", **kwargs).status_code for _ in range(count)]
 
 
 def test_a_caller_over_its_limit_gets_429_while_another_is_served(limited: FlaskClient) -> None:
     assert statuses(limited, 3, headers=ALICE) == [200] * 3
-    response = limited.get("/api/test-auth", headers={**ALICE, "X-Request-ID": "over-the-limit"})
+    response = limited.get("/test-auth", headers={**ALICE, "X-Request-ID": "over-the-limit"})
     assert response.status_code == 429
     body = response.get_json()
     assert body["error"] == "Too Many Requests" and body["status"] == 429
@@ -85,7 +80,7 @@ def test_every_route_counts_toward_one_callers_limit(limited: FlaskClient) -> No
 def test_requests_without_a_valid_credential_are_limited_per_address(limited: FlaskClient) -> None:
     here = {"REMOTE_ADDR": "198.51.100.1"}
     assert statuses(limited, 6, environ_base=here) == [200] * 5 + [429]
-    answer = limited.get("/api/test-auth", environ_base=here)
+    answer = limited.get("/test-auth", environ_base=here)
     assert "address" in answer.get_json()["message"]
     assert statuses(limited, 1, environ_base={"REMOTE_ADDR": "198.51.100.2"}) == [200]
     # A valid caller from the same address is still served.
@@ -94,9 +89,9 @@ def test_requests_without_a_valid_credential_are_limited_per_address(limited: Fl
 
 def test_failed_authentications_are_limited_more_strictly(limited: FlaskClient) -> None:
     here = {"REMOTE_ADDR": "198.51.100.3"}
-    bad = {"X-Test-Bad-Credential": "1"}
+    bad = {"Authorization": "Bearer wrong"}
     assert statuses(limited, 3, environ_base=here, headers=bad) == [401, 401, 429]
-    answer = limited.get("/api/test-auth", environ_base=here, headers=bad)
+    answer = limited.get("/test-auth", environ_base=here, headers=bad)
     assert "failed authentications" in answer.get_json()["message"]
     assert "Retry-After" in answer.headers
     assert answer.headers["X-RateLimit-Limit"] == "2"  # the headers name the limit that was hit
@@ -109,7 +104,7 @@ def test_failed_authentications_are_limited_more_strictly(limited: FlaskClient) 
 
 def test_the_headers_name_the_limit_that_counts(limited: FlaskClient) -> None:
     here = {"REMOTE_ADDR": "198.51.100.6"}
-    answers = [limited.get("/api/test-auth", environ_base=here) for _ in range(3)]
+    answers = [limited.get("/test-auth", environ_base=here) for _ in range(3)]
     remaining = [answer.headers["X-RateLimit-Remaining"] for answer in answers]
     assert remaining == ["4", "3", "2"]  # the anonymous limit (5), one less per request
     assert "Retry-After" not in answers[0].headers  # a 429's header (and a 503's) only
@@ -142,5 +137,5 @@ def test_an_unreachable_store_does_not_take_the_api_down(settings: Settings) -> 
     )
     app = create_app(down)
     client = app.test_client()
-    assert [client.get("/api/items").status_code for _ in range(3)] == [200, 200, 429]
+    assert [client.get("/openapi.json").status_code for _ in range(3)] == [200, 200, 429]
     app.extensions["db_engine"].dispose()

@@ -6,10 +6,13 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from {{ cookiecutter.package_name }} import logs
 from {{ cookiecutter.package_name }}.config import ConfigError, Settings
@@ -19,6 +22,16 @@ GENERATED_ID = re.compile(r"[0-9a-f]{32}")
 TEXT_LINE = re.compile(
     r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (?P<level>[A-Z]+) (?P<logger>\S+) "
     r"\[(?P<request_id>[^\]]+)\] (?P<message>.*)"
+)
+# What a client may send to forge a log line or rewrite a terminal: line breaks (Python's and
+# Unicode's), NUL, ANSI escape sequences, every other C0 and C1 control, and `\\` (the escape's).
+NASTY = (
+    ["\n", "\r", "\r\n", "\x00", "\x1b[31m", "\x1b[2J", "\x1b]0;title\x07", "\\", "\\n"]
+    + ["\x85", "\u2028", "\u2029", "\x7f", "\u202e"]
+    + [chr(code) for code in [*range(0x20), *range(0x80, 0xA0)]]
+)
+nasty_text = st.lists(st.one_of(st.sampled_from(NASTY), st.text(max_size=5)), max_size=8).map(
+    "".join
 )
 # The `log_output` fixture: log_output(log_format) sends the log lines to the stream it returns.
 LogOutput = Callable[[str], io.StringIO]
@@ -183,6 +196,11 @@ def test_gunicorn_lines_take_the_same_format(capsys: pytest.CaptureFixture[str])
         logging.getLogger("gunicorn.access").info("not shown: the app logs requests itself")
         [line] = [json.loads(text) for text in capsys.readouterr().err.splitlines()]
         assert (line["logger"], line["message"]) == ("gunicorn.error", "Booting worker with pid: 7")
+        # gunicorn quotes what a bad request sent: escaped in the text format as well.
+        logging.config.dictConfig(logs.gunicorn_config("text", "info"))
+        logging.getLogger("gunicorn.error").warning("Invalid request: %s", "GET /\r\nFAKE\x1b[2J")
+        [text] = capsys.readouterr().err.split("\n")[:-1]
+        assert text.endswith(" gunicorn.error [-] Invalid request: GET /\\r\\nFAKE\\x1b[2J")
     finally:
         logs.configure("text", "INFO")
 
@@ -198,3 +216,60 @@ def test_log_format_and_level_are_read_and_checked() -> None:
         Settings.from_env({"LOG_LEVEL": "loud"})
     with pytest.raises(ValueError, match="LOG_FORMAT='xml' must be one of: json, text"):
         logs.gunicorn_config("xml", "info")
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=nasty_text, query=nasty_text, header=nasty_text)
+@example(path="x\nFAKE INFO line", query="%0a", header="\x1b[2J")
+def test_a_request_is_one_text_line_whatever_the_client_sends(
+    app: Flask, path: str, query: str, header: str
+) -> None:
+    """(The app fixture is shared by the examples: they only read.)"""
+    stream = io.StringIO()
+    logs.configure("text", "INFO", stream=stream)
+    try:
+        # Controls in a header's value are sent as they are, but a line break cannot be.
+        header = header.replace("\n", "").replace("\r", "")
+        headers = {"X-Request-ID": header, "User-Agent": header}
+        app.test_client().get(
+            "/" + quote(path, safe=""), query_string={"q": query}, headers=headers
+        )
+    finally:
+        logs.configure("text", "INFO")
+    [line] = stream.getvalue().split("\n")[:-1]  # after the last line's \n: nothing
+    assert line.isprintable(), line
+    match = TEXT_LINE.fullmatch(line)
+    assert match and match["logger"] == logs.access_log.name
+    # What a reader turns back into the original: the path, as the app saw it.
+    assert logs.unescape(match["message"]) == f"GET /{path} 404 {match['message'].split()[-2]} ms"
+
+
+@given(text=nasty_text)
+def test_escape_is_printable_and_undone_by_unescape(text: str) -> None:
+    escaped = logs.escape(text)
+    assert escaped.isprintable() and logs.unescape(escaped) == text
+
+
+def test_a_traceback_follows_on_indented_escaped_lines(log_output: LogOutput) -> None:
+    stream = log_output("text")
+    try:
+        raise ValueError("forged\n2026-01-05 10:00:00,123 INFO fake [x] line\x1b[2J")
+    except ValueError:
+        logging.getLogger("somewhere").exception("failed on %s", "a\nb")
+    first, *rest = stream.getvalue().split("\n")[:-1]
+    assert TEXT_LINE.fullmatch(first) and first.endswith("failed on a\\nb")
+    assert rest and all(line.startswith("    ") and line.isprintable() for line in rest)
+    # The traceback's own line breaks stay: a line it forges is indented, not a record.
+    assert rest[-2:] == [
+        "    ValueError: forged",
+        "    2026-01-05 10:00:00,123 INFO fake [x] line\\x1b[2J",
+    ]
+
+
+def test_json_lines_escape_too(client: FlaskClient, log_output: LogOutput) -> None:
+    stream = log_output("json")
+    nasty = "".join(NASTY)
+    client.get("/" + quote(nasty, safe=""))
+    [line] = stream.getvalue().split("\n")[:-1]
+    assert line.isascii() and line.isprintable()
+    assert json.loads(line)["path"] == "/" + nasty

@@ -13,7 +13,9 @@ each request ends with one access line that adds its status and duration:
       [5f0c9a...] GET /api/items 200 3.1 ms by token:ci
 
 (Each is one line, wrapped here. The path never includes the query string, which may hold what
-does not belong in logs; the caller is the token's name, never the token: no header is logged.)
+does not belong in logs; the caller is the token's name, never the token: no header is logged.
+A client's control characters are escaped in both formats: a request gives one line whatever it
+sends.)
 
 The request id is the request's X-Request-ID header when it is sane: 1 to 128 letters, digits,
 `-`, `_`, `.` or `:`, enough for a UUID or a proxy's id. Anything else (too long, spaces, control
@@ -89,12 +91,49 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str)
 
 
-def text_formatter() -> logging.Formatter:
-    """time, level, logger, [request id or -], message."""
-    return logging.Formatter(
-        "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
-        defaults={"request_id": "-"},
+def escape(text: str) -> str:
+    """text with every character that could break or forge a log line written as an escape, as in
+    Python: a newline as `\\n`, ESC as `\\x1b`, U+2028 as `\\u2028`, and `\\` itself as `\\\\`
+    (so that unescape() gives back the original exactly). Printable characters, non-ASCII letters
+    too, stay as they are."""
+    if text.isprintable() and "\\" not in text:
+        return text  # the usual case, and the fast one
+    return "".join(
+        char if char.isprintable() and char != "\\" else char.encode("unicode_escape").decode()
+        for char in text
     )
+
+
+def unescape(text: str) -> str:
+    """The original of escape(text)."""
+    return text.encode("latin-1", "backslashreplace").decode("unicode_escape")
+
+
+class TextFormatter(logging.Formatter):
+    """time, level, logger, [request id or -], message: one line per record, for people.
+
+    Any field may hold what a client sent (the path, a header, an exception's message): the whole
+    line is escaped here, whoever logged it, so that a newline, a carriage return or a terminal
+    escape sequence in it cannot forge a line or rewrite the screen. A traceback follows on lines
+    of its own, each indented (only a record's first line starts with its time) and escaped too.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+            defaults={"request_id": "-"},
+        )
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.message = record.getMessage()
+        record.asctime = self.formatTime(record, self.datefmt)
+        lines = [escape(self.formatMessage(record))]
+        # Not record.exc_text: another handler's formatter may have filled it, unescaped.
+        if record.exc_info:
+            lines += self.formatException(record.exc_info).split("\n")
+        if record.stack_info:
+            lines += self.formatStack(record.stack_info).split("\n")
+        return "\n    ".join([lines[0], *map(escape, lines[1:])])
 
 
 def check_format(log_format: str) -> None:
@@ -107,7 +146,7 @@ def make_handler(log_format: str, stream: TextIO | None = None) -> logging.Handl
     check_format(log_format)
     handler = logging.StreamHandler(stream)
     handler.set_name(HANDLER)
-    handler.setFormatter(JsonFormatter() if log_format == "json" else text_formatter())
+    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     handler.addFilter(RequestFilter())
     return handler
 
