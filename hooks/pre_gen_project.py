@@ -82,8 +82,8 @@ STDLIB_MODULES = set(sys.stdlib_module_names) | {"annotationlib", "compression"}
 # (data/ is only the local SQLite folder, and .gitignore names it at the root only: a package may be data.)
 PROJECT_FOLDERS = {"tests", "docker", "scripts", "secrets", "src", "conftest"}
 # POSTGRES_USER and POSTGRES_DB are the package name (.env.example): names PostgreSQL refuses, or
-# that the project already uses (init script's read-only role `reporting`).
-RESERVED_ROLES = {"reporting", "public", "none", "template0", "template1"}
+# that the project already uses (its roles by duty, docker/postgres/bin/roles.sh).
+RESERVED_ROLES = {"app", "app_owner", "reporting", "public", "none", "template0", "template1"}
 
 MAX_LENGTH = {
     "project_name": 80,
@@ -216,7 +216,7 @@ def check_database_role(name: str, database: str) -> str | None:
     if name in RESERVED_ROLES:
         return (
             f"package_name {name!r} would be the database role, and {name!r} is reserved "
-            "(by PostgreSQL, or the project's read-only role): choose another name"
+            "(by PostgreSQL, or one of the project's roles by duty): choose another name"
         )
     return None
 

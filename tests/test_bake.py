@@ -228,6 +228,31 @@ def test_compose_dependencies_healthchecks_and_ports(project):
     assert ("grafana" in services) == (answers["monitoring"] == "prometheus-grafana")
 
 
+def test_networks_by_duty(project):
+    """compose.yaml: the proxy shares a network with the app (and Prometheus's scrape network, where
+    Prometheus does not listen: test_proxy.py) only; the db's networks are internal and hold its clients
+    only; Prometheus shares one with each service it scrapes."""
+    path, answers = project
+    production, _ = compose_files(path)
+    services, networks = production["services"], production["networks"]
+
+    def joined(name):
+        return set(services[name].get("networks") or [])  # a list, or a mapping (aliases)
+
+    def peers(name):
+        return {other for other in services if other != name and joined(other) & joined(name)}
+
+    assert peers("proxy") == {"app"} | ({"prometheus"} if "prometheus" in services else set())
+    if "db" in services:
+        assert joined("db") and all(networks[name].get("internal") for name in joined("db"))
+        assert peers("db") == {"app", "migrate", "valkey", "reports", "postgres-exporter", "grafana"} & set(services)
+    assert all(networks[name].get("internal") for name in joined("valkey"))
+    for target in {"app", "proxy", "reports", "postgres-exporter"} & set(services):
+        assert "prometheus" not in services or joined(target) & joined("prometheus"), (
+            f"Prometheus cannot scrape {target}"
+        )
+
+
 def test_every_state_is_in_a_named_volume(project):
     path, _ = project
     production, _ = compose_files(path)
@@ -263,12 +288,14 @@ def test_every_service_runs_as_a_non_root_user_with_no_capability_added(project)
 
 def test_every_setting_documented_for_env_is_passed_to_the_app(project):
     """docs/configuration.md's settings table says which settings go in .env: compose passes each to the app,
-    to the proxy (PROXY_BIND and HTTP_PORT: into the proxy's published ports only) or to the reports service."""
+    to the db (POSTGRES_USER: its superuser, whom the app is not), to the proxy (PROXY_BIND and HTTP_PORT: into
+    the proxy's published ports only) or to the reports service."""
     path, _ = project
     production, _ = compose_files(path)
     proxy = production["services"]["proxy"]
     reports = production["services"].get("reports", {}).get("environment", {})
-    environment = {**proxy["environment"], **reports, **production["services"]["app"]["environment"]}
+    db = production["services"].get("db", {}).get("environment", {})
+    environment = {**proxy["environment"], **reports, **production["services"]["app"]["environment"], **db}
     example = (path / ".env.example").read_text()
     for name, in_env in documented_settings(path).items():
         if not in_env:

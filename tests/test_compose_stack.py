@@ -9,12 +9,13 @@ on a stack without it in test_monitoring_queries.py.
 
 import json
 import re
+import shutil
 import time
 import uuid
 
 import pytest
 
-from .support.bake import bake_with
+from .support.bake import TEMPLATE, bake_with
 from .support.combinations import DEFAULTS
 from .support.docker import (
     Stack,
@@ -30,6 +31,7 @@ from .support.docker import (
 from .support.process import run, wait_for
 from .support.readme import documented_settings
 from .support.web import assert_no_errors, http, http_exchange, json_record
+from .test_template_update import commit_all, copy_template, create, cruft, git
 
 pytestmark = pytest.mark.docker
 
@@ -131,12 +133,15 @@ def test_every_setting_documented_for_env_reaches_the_app_and_takes_effect(stack
     assert documented - PROXY_SETTINGS - REPORTS_SETTINGS == set(SETTINGS_IN_ENV), "give each app setting a value"
     assert documented >= PROXY_SETTINGS
     env = dict(line.split("=", 1) for line in stack.compose("exec", "-T", "app", "env").stdout.splitlines())
-    assert {name: env.get(name) for name in SETTINGS_IN_ENV} == SETTINGS_IN_ENV
+    for_the_app = {name: value for name, value in SETTINGS_IN_ENV.items() if name != "POSTGRES_USER"}
+    assert {name: env.get(name) for name in for_the_app} == for_the_app
+    # POSTGRES_USER names the superuser, the db's own: the app logs in as its role `app`.
+    assert stack.psql("SELECT rolname FROM pg_roles WHERE rolsuper") == "settings_owner"
 
     # What the app and gunicorn made of them, read inside the running container.
     package = stack.project.name.replace("-", "_")
     seen = json.loads(stack.compose("exec", "-T", "app", "python", "-c", SETTINGS_PROBE.format(package)).stdout)
-    assert (seen["database"], seen["username"]) == ("settings_db", "settings_owner")
+    assert (seen["database"], seen["username"]) == ("settings_db", "app")
     assert http("GET", f"{stack.url('APP_PORT')}/readyz")[0] == 200  # it logs in with them
     assert seen["log_level"] == "INFO" and seen["gunicorn"]["loglevel"] == "info"
     assert seen["log_format"] == "json"
@@ -256,7 +261,8 @@ def test_prometheus_sees_the_app_and_the_exporter_and_the_counter_grows(stack):
     if stack.answers["monitoring"] == "none":
         assert "prometheus" not in stack.services()
         return
-    jobs = {"app", "prometheus"} | ({"postgres"} if stack.answers["database"] == "postgresql" else set())
+    # Each over its network (compose.yaml): the proxy's over proxy-metrics, the others over monitoring.
+    jobs = {"app", "proxy", "prometheus"} | ({"postgres"} if stack.answers["database"] == "postgresql" else set())
 
     def targets_up():
         status, body = http("GET", f"{stack.url('PROMETHEUS_PORT')}/api/v1/targets")
@@ -413,3 +419,65 @@ def test_db_volumes_made_by_the_old_root_entrypoint_still_work(cookies_session, 
     finally:
         stack.compose(*old, "down", "--volumes", check=False)
         stack.compose(*new, "down", "--volumes", check=False)
+
+
+# The template's last commit before the database's roles by duty (the app and migrations logged in as
+# the superuser); CI's clone of the repository has it.
+BEFORE_THE_ROLES = "cd7f7d3"
+
+
+def test_a_project_made_before_the_roles_keeps_its_data_and_its_app_is_no_longer_a_superuser(tmp_path, figures):
+    """The upgrade docs/updating.md describes, for real: a project made by the old template, with data, is
+    updated with `cruft update`, then `make db-roles` and `make up`'s compose up."""
+    require_docker()
+    # Template commit A: the old template (git archive of that commit); the project is made from it.
+    template = tmp_path / "template"
+    template.mkdir()
+    run(["sh", "-c", f'git -C "$0" archive {BEFORE_THE_ROLES} | tar -x -C "$1"', str(TEMPLATE), str(template)])
+    git("init", "--quiet", "--initial-branch", "main", cwd=template)
+    commit_all(template, "A: before the roles")
+    project = create(template, tmp_path, {**DEFAULTS, "monitoring": "none"})
+    provide("provide", *external_images(project, ["app"]))
+    stack = Stack(project, {}, DEFAULTS, production=True, direct_app=False)
+    try:
+        stack.compose("up", "--build", "--detach", "--wait", "app", timeout=900)
+        assert stack.sql_as("app", ["SELECT rolsuper FROM pg_roles WHERE rolname = current_user"]) == [
+            ("ok", [["True"]])
+        ], "the old template's app should log in as the superuser"
+        stack.psql("INSERT INTO items (name) VALUES ('made before the roles')")
+        stack.compose("down", "--timeout", "10")
+
+        # Template commit B: this tree's template; the project takes it with cruft, then the documented step.
+        for path in template.iterdir():
+            if path.name != ".git":
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+        copy_template(template)
+        commit_all(template, "B: roles by duty")
+        update = cruft("update", "--skip-apply-ask", cwd=project)
+        assert "Failed to apply" not in update.stdout + update.stderr, update.stdout + update.stderr
+        provide("provide", *external_images(project, ["app"]))  # what the new version adds (valkey)
+        started = time.monotonic()
+        made = run(["make", "db-roles"], cwd=project, env=stack.env, timeout=600).stdout
+        assert "roles: app_owner, app and reporting are up to date" in made
+        stack.compose("up", "--build", "--detach", "--wait", "app", timeout=900)
+        figures["upgrade to the roles: make db-roles, then up --build --wait"] = f"{time.monotonic() - started:.1f} s"
+
+        app = stack.sql_as(
+            "app",
+            [
+                "SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user",
+                "SELECT name FROM items",
+                "INSERT INTO items (name) VALUES ('made after')",
+                "CREATE TABLE intruder (x int)",
+            ],
+        )
+        assert app[:3] == [("ok", [["app", "False"]]), ("ok", [["made before the roles"]]), ("ok", [])], app
+        assert app[3][0] == "error" and "InsufficientPrivilege" in app[3][1]
+        assert stack.psql("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'") == "app_owner"
+        # Safe to repeat.
+        run(["make", "db-roles"], cwd=project, env=stack.env, timeout=600)
+        assert stack.psql("SELECT count(*) FROM items") == "2"
+    finally:
+        built = stack.built_images()
+        stack.compose("down", "--volumes", "--timeout", "5", check=False)
+        docker("image", "rm", "--force", *built, check=False)

@@ -73,7 +73,9 @@ def test_dev_service_mounts_the_project_where_the_editor_opens_it(project):
     if answers["database"] == "postgresql":
         assert dev["depends_on"]["db"]["condition"] == "service_healthy"
         assert dev["environment"]["TEST_POSTGRES_DB"] != dev["environment"]["POSTGRES_DB"]
-        assert {s["source"] for s in dev["secrets"]} == {"db_password"}
+        # As the owner role (migrations, revisions, the tests' own database), never the superuser.
+        assert {s["source"] for s in dev["secrets"]} == {"db_owner_password"}
+        assert dev["environment"]["POSTGRES_USER"] == "app_owner"
     else:
         assert "db" not in merged["services"] and "TEST_POSTGRES_DB" not in dev.get("environment", {})
 

@@ -272,6 +272,9 @@ def test_5_durability_down_up_backup_restore(stack, figures):
     refused = stack.compose("exec", "-T", "db", "bash", "/opt/db/bin/restore.sh", "no-such.dump", check=False)
     assert refused.returncode != 0 and "refusing: no backup named 'no-such.dump'" in refused.stderr
     assert stack.psql(CHECKSUM_SQL) == before
+    # The restore (as the superuser) kept the roles by duty: the owner role's tables, the app's rights.
+    assert stack.psql("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'") == "app_owner"
+    create_items(stack, 1, "after-restore")
 
 
 # ------------------------------------------------------------------ malformed requests

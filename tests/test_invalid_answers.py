@@ -39,6 +39,8 @@ INVALID = {
     "name-gives-a-dependency": ({"project_name": "Click"}, "distribution the project installs"),
     "name-gives-a-pg-role": ({"project_name": "PG Tools"}, "pg_"),
     "name-gives-the-reporting-role": ({"project_name": "Reporting"}, "database role"),
+    "name-gives-the-apps-role": ({"project_name": "App"}, "database role"),
+    "package-is-the-owner-role": ({"package_name": "app_owner", "project_slug": "my-app"}, "database role"),
     "email-no-at": ({"author_email": "jane.example.com"}, "author_email"),
     "email-no-domain-dot": ({"author_email": "jane@localhost"}, "author_email"),
     "email-trailing-newline": ({"author_email": "jane@example.com\n"}, "author_email"),

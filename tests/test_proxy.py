@@ -5,6 +5,7 @@ a real domain, checked by Caddy itself.
 The Docker tests run in file order on one stack; the last one takes it down and up again.
 """
 
+import base64
 import collections
 import concurrent.futures
 import gzip
@@ -16,12 +17,14 @@ import re
 import socket
 import ssl
 import string
+import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from .support.bake import bake_with
+from .support.browser import count_colour, screenshot
 from .support.combinations import DEFAULTS
 from .support.docker import assert_non_root_without_capabilities, docker, inspect, require_docker, running_stack
 from .support.postgres import free_port
@@ -116,6 +119,92 @@ def test_the_proxy_is_the_only_way_in_and_is_hardened(front):
     assert_non_root_without_capabilities(front.stack)
     bindings = [b["HostIp"] for ports in host["PortBindings"].values() for b in ports]
     assert bindings and set(bindings) == {"127.0.0.1"}, bindings  # PROXY_BIND's default
+
+
+# Through the app's own connection (its settings, in its container): what the app's role may do.
+ALLOWED = [
+    "INSERT INTO items (name) VALUES ('by the app role')",
+    "UPDATE items SET description = 'changed' WHERE name = 'by the app role'",
+    "SELECT description FROM items WHERE name = 'by the app role'",
+    "DELETE FROM items WHERE name = 'by the app role'",
+]
+REFUSED = [
+    "CREATE TABLE intruder (x int)",
+    "CREATE TEMPORARY TABLE intruder (x int)",
+    "COPY (SELECT 1) TO PROGRAM 'true'",
+    "ALTER ROLE app SUPERUSER",
+    "ALTER ROLE reporting PASSWORD 'taken'",
+    "DROP TABLE items",
+    "ALTER TABLE items ADD COLUMN intruder int",
+    "TRUNCATE items",
+    "SELECT pg_read_file('/run/secrets/db_password')",
+]
+
+
+def test_the_app_connects_as_a_role_that_owns_nothing_and_may_only_read_and_write_rows(front):
+    stack = front.stack
+    (who, owns, *allowed), refused = (
+        stack.sql_as(
+            "app",
+            [
+                "SELECT current_user, rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user",
+                "SELECT count(*) FROM pg_class WHERE relowner = current_user::regrole",
+                *ALLOWED,
+            ],
+        ),
+        stack.sql_as("app", REFUSED),
+    )
+    assert who == ("ok", [["app", "False", "False", "False"]]) and owns == ("ok", [["0"]])
+    assert [status for status, _ in allowed] == ["ok"] * len(ALLOWED), allowed
+    assert allowed[2][1] == [["changed"]]
+    for statement, (status, message) in zip(REFUSED, refused, strict=True):
+        assert status == "error" and "InsufficientPrivilege" in message, (statement, message)
+    # The tables belong to the owner role, which the migrations ran as; the superuser owns none.
+    assert stack.psql("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'") == "app_owner"
+    migrate = inspect("container", stack.container("migrate"))["Config"]["Env"]
+    assert "POSTGRES_USER=app_owner" in migrate
+
+
+def test_a_table_a_later_migration_creates_is_the_apps_to_read_and_write(front):
+    """The owner role's default privileges: what its migrations create, the app may use at once."""
+    stack = front.stack
+    made = stack.sql_as("migrate", ["CREATE TABLE later (id serial PRIMARY KEY, note text)"])
+    try:
+        assert made == [("ok", [])]
+        used = stack.sql_as("app", ["INSERT INTO later (note) VALUES ('new') RETURNING id", "SELECT note FROM later"])
+        assert used == [("ok", [["1"]]), ("ok", [["new"]])]
+        assert stack.sql_as("app", ["DROP TABLE later"])[0][0] == "error"
+    finally:
+        stack.sql_as("migrate", ["DROP TABLE IF EXISTS later"])
+
+
+def test_the_proxy_reaches_the_app_and_nothing_else(front):
+    """Networks by duty: from inside the proxy's container, the db and Prometheus are out of reach,
+    by name and at every address they have; the app is not."""
+    stack = front.stack
+    ports = {"db": 5432, "valkey": 6379, "prometheus": 9090, "postgres-exporter": 9187}
+    targets = [f"{name}:{port}" for name, port in ports.items()]
+    targets += [f"{address}:{port}" for name, port in ports.items() for address in stack.addresses(name)]
+    reached = stack.tcp_from("proxy", "app:8000", *targets)
+    assert reached.pop("app:8000") == "connected"
+    assert [target for target, outcome in reached.items() if outcome == "connected"] == [], reached
+    # The db's network has no route out; the app still reaches the db (it answers above).
+    (backend,) = [n for n in inspect("container", stack.container("db"))["NetworkSettings"]["Networks"]]
+    assert inspect("network", backend)["Internal"] is True
+
+
+def test_prometheus_scrapes_every_target(front):
+    """Each network Prometheus needs: every target is up, the proxy's (over proxy-metrics) too."""
+    url = f"http://127.0.0.1:{front.stack.ports['PROMETHEUS_PORT']}/api/v1/targets"
+
+    def all_up():
+        with urllib.request.urlopen(url, timeout=5) as response:
+            targets = json.load(response)["data"]["activeTargets"]
+        health = {target["labels"]["job"]: target["health"] for target in targets}
+        jobs = {"app", "proxy", "postgres", "prometheus"}
+        return health if set(health) >= jobs and set(health.values()) == {"up"} else None
+
+    assert wait_for(all_up, every=2), "not every target is up"
 
 
 def test_https_with_the_proxys_own_certificate_and_http2(front):
@@ -538,6 +627,39 @@ def test_a_report_run_without_the_database_fails_cleanly_and_keeps_the_last_one(
     last_success = "reports_last_success_timestamp_seconds"
     assert reports_metrics(front)[last_success] > good[last_success]
     assert json.loads(reports_file(front, "runs.json"))["latest"] != json.loads(before)["latest"]
+
+
+def test_reports_through_the_front_door_need_the_reports_scope(front):
+    make_report(front)
+    reader = front.stack.token(f"reports-{uuid.uuid4().hex[:6]}", "reports:read")
+    items_only = front.stack.token(f"items-{uuid.uuid4().hex[:6]}", "items:read")
+    csv_path = "/reports/latest/items_per_day.csv"
+    status, headers, body = front.request("GET", csv_path, headers={"Authorization": f"Bearer {reader}"})
+    assert status == 200 and body.decode().startswith("day,created\n"), (status, body[:200])
+    assert body.decode() == reports_file(front, "latest/items_per_day.csv")
+    assert "default-src 'none'" in headers["Content-Security-Policy"]
+    basic = base64.b64encode(f"anyone:{reader}".encode()).decode()
+    assert front.request("GET", "/reports/index.html", headers={"Authorization": f"Basic {basic}"})[0] == 200
+    status, headers, _ = front.request("GET", csv_path, auth=False)
+    assert status == 401 and 'Basic realm="reports", charset="UTF-8"' in headers.get_all("WWW-Authenticate")
+    wrong = base64.b64encode(b"anyone:tok_0_nope").decode()
+    assert front.request("GET", csv_path, headers={"Authorization": f"Basic {wrong}"})[0] == 401
+    status, headers, _ = front.request("GET", csv_path, headers={"Authorization": f"Bearer {items_only}"})
+    assert status == 403 and 'error="insufficient_scope"' in headers["WWW-Authenticate"]
+    assert front.request("GET", "/reports/../.lock", headers={"Authorization": f"Bearer {reader}"})[0] in (400, 404)
+
+
+def test_a_browser_signs_in_and_sees_the_chart(front, tmp_path):
+    """Headless Chromium opens the latest report through the front door, the token as the Basic
+    password in the URL, and its screenshot shows the chart's bars and trend line."""
+    make_report(front)
+    reader = front.stack.token(f"browser-{uuid.uuid4().hex[:6]}", "reports:read")
+    url = f"https://reader:{reader}@localhost:{front.https_port}/reports/latest/index.html"
+    png = screenshot(url, (1000, 900))
+    (tmp_path / "report.png").write_bytes(png)
+    bars = count_colour(png, (0x2F, 0x6F, 0xB3))
+    trend = count_colour(png, (0xD9, 0x48, 0x0F))
+    assert bars > 500 and trend > 300, f"bars {bars} px, trend {trend} px"
 
 
 def test_a_real_domain_asks_lets_encrypt_with_the_email_and_gets_hsts(front):

@@ -21,8 +21,16 @@ ANSWERS = {
     "minimal": {"database": "sqlite", "monitoring": "none"},
 }
 SECRET_NAMES = {
-    "full": ["secret_key", "db_password", "db_reporting_password", "grafana_admin_password", "grafana_secret_key"],
-    "default": ["secret_key", "db_password", "db_reporting_password"],
+    "full": [
+        "secret_key",
+        "db_password",
+        "db_owner_password",
+        "db_app_password",
+        "db_reporting_password",
+        "grafana_admin_password",
+        "grafana_secret_key",
+    ],
+    "default": ["secret_key", "db_password", "db_owner_password", "db_app_password", "db_reporting_password"],
     "minimal": ["secret_key"],
 }
 

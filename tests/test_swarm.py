@@ -350,6 +350,11 @@ def test_deploy_runs_replicas_healthy_behind_the_proxy(swarm):
     assert wait_for(lambda: all(swarm.healthy(name, counts.get(name, 1)) for name in services), 120), {
         name: [c["State"].get("Health", {}).get("Status") for c in swarm.running(name).values()] for name in services
     }
+    # The database's overlay network is encrypted (IPsec between nodes) and internal; the app reaches the db
+    # over it (the round trip below). On one node, no packet crosses between nodes to be encrypted.
+    backend = inspect("network", f"{swarm.name}_backend")
+    assert backend["Driver"] == "overlay" and backend["Options"].get("encrypted") == "true", backend["Options"]
+    assert backend["Internal"] is True
     # The migrations ran once, as a job, and finished.
     tasks = docker("service", "ps", "--format", "{{.CurrentState}}", f"{swarm.name}_migrate").stdout.splitlines()
     assert len(tasks) == 1 and tasks[0].startswith("Complete"), tasks

@@ -57,16 +57,21 @@ def commit_all(repo: Path, message: str) -> str:
     return git("rev-parse", "HEAD", cwd=repo)
 
 
-@pytest.fixture
-def template_repo(tmp_path) -> tuple[Path, str]:
-    """The template's files as git sees them (tracked and new, not ignored) committed as commit A."""
-    repo = tmp_path / "template"
+def copy_template(repo: Path) -> None:
+    """The template's files as git sees them (tracked and new, not ignored), copied into repo."""
     listed = run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=TEMPLATE).stdout
     for name in filter(None, listed.split("\0")):
         source = TEMPLATE / name
         if source.is_file():  # (a file deleted but not yet committed is still listed)
             (repo / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, repo / name)
+
+
+@pytest.fixture
+def template_repo(tmp_path) -> tuple[Path, str]:
+    """The template's files committed as commit A."""
+    repo = tmp_path / "template"
+    copy_template(repo)
     git("init", "--quiet", "--initial-branch", "main", cwd=repo)
     return repo, commit_all(repo, "A")
 

@@ -149,6 +149,37 @@ def production_files(direct_app=True) -> str:
     return os.pathsep.join(["compose.yaml", *([str(PUBLISH_APP)] if direct_app else [])])
 
 
+# Run in the app's image by Stack.sql_as: each statement (argv[1], a JSON list) on the app's own connection.
+APP_SQL = """
+import json, sys
+from sqlalchemy import text
+from PACKAGE.config import Settings
+from PACKAGE.db import make_engine
+engine = make_engine(Settings.from_env())
+for statement in json.loads(sys.argv[1]):
+    try:
+        with engine.begin() as connection:
+            result = connection.execute(text(statement))
+            rows = [[str(value) for value in row] for row in result] if result.returns_rows else []
+        print(json.dumps(["ok", rows]))
+    except Exception as error:
+        print(json.dumps(["error", str(error).splitlines()[0]]))
+"""
+
+# Run by Stack.tcp_from: a TCP connection to each host:port in argv, with a short timeout.
+TCP_PROBE = """
+import json, socket, sys
+results = {}
+for target in sys.argv[1:]:
+    host, _, port = target.rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=3).close()
+        results[target] = "connected"
+    except OSError as error:
+        results[target] = f"{type(error).__name__}: {error}"
+print(json.dumps(results))
+"""
+
 # The stacks' tests send many requests from one address (the Docker network's gateway, as the app
 # sees it): rate limits (docs/api.md "Limits") they do not reach, unless the project's .env or the test
 # (extra_env) sets its own. tests/test_proxy.py tests the limits; the benchmark uses these too.
@@ -199,9 +230,37 @@ class Stack:
         return self.services()[service]["Name"]
 
     def psql(self, sql: str) -> str:
-        """Run SQL in the db container as the app's database user; return the unaligned output."""
+        """Run SQL in the db container as its superuser (POSTGRES_USER); return the unaligned output."""
         script = 'psql --username="$POSTGRES_USER" --dbname="$POSTGRES_DB" -v ON_ERROR_STOP=1 -Atc "$0"'
         return self.compose("exec", "-T", "db", "sh", "-c", script, sql).stdout.strip()
+
+    def sql_as(self, service: str, statements: list[str]) -> list[tuple[str, object]]:
+        """Run each statement through the database connection of service's container (the app's
+        settings and code, Settings.from_env), each in its own transaction. Returns, per statement,
+        ("ok", rows as lists of strings) or ("error", the first line of the error)."""
+        package = next(self.project.glob("src/*/__init__.py")).parent.name
+        script = APP_SQL.replace("PACKAGE", package)
+        # A one-off (migrate) that has exited: a new container of it.
+        command = ["exec", "-T", service] if service in self.running() else ["run", "--rm", "--no-deps", service]
+        out = self.compose(*command, "python", "-c", script, json.dumps(statements)).stdout
+        return [tuple(json.loads(line)) for line in out.splitlines() if line.startswith("[")]
+
+    def running(self) -> set[str]:
+        return {name for name, row in self.services().items() if row["State"] == "running"}
+
+    def tcp_from(self, service: str, *targets: str) -> dict[str, str]:
+        """Open a TCP connection to each host:port from inside service's container (its network
+        namespace, with Python from the app's image: the container itself may have none). Returns
+        "connected" or the error, per target."""
+        (image,) = [image for image in self.built_images() if "-app:" in image]
+        namespace = f"container:{self.container(service)}"
+        out = docker("run", "--rm", "--network", namespace, "--entrypoint", "python", image, "-c", TCP_PROBE, *targets)
+        return json.loads(out.stdout)
+
+    def addresses(self, service: str) -> list[str]:
+        """The IP addresses of service's container, one on each of its networks."""
+        networks = inspect("container", self.container(service))["NetworkSettings"]["Networks"]
+        return [network["IPAddress"] for network in networks.values()]
 
     def token(self, name: str, *scopes: str, expires_in: int | None = None) -> str:
         """A new API token (the project's `token create` command, in the running app container)."""

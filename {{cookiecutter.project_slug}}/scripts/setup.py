@@ -23,6 +23,8 @@ SECRET_NAMES = [
     "secret_key",
 {%- if cookiecutter.database == "postgresql" %}
     "db_password",
+    "db_owner_password",
+    "db_app_password",
     "db_reporting_password",
 {%- endif %}
 {%- if cookiecutter.monitoring == "prometheus-grafana" %}

@@ -1,5 +1,6 @@
 """JWT access tokens from an identity provider: a real one in miniature, served by the test on
-127.0.0.1 (its discovery document and its JWKS, fetches counted), with keys the test makes."""
+127.0.0.1 (its discovery document and its JWKS, fetches counted), with keys the test makes. Each
+token goes to oidc.verify (why it is refused) and through the app (the answer a client gets)."""
 
 import base64
 import dataclasses
@@ -17,8 +18,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from flask import Flask
+from werkzeug.test import TestResponse
 
-from {{ cookiecutter.package_name }} import create_app, oidc
+from {{ cookiecutter.package_name }} import auth, create_app, oidc
 from {{ cookiecutter.package_name }}.config import Settings
 
 AUDIENCE = "https://api.example.test"
@@ -135,24 +137,43 @@ def oidc_app(make_app: Callable[..., Flask], provider: Provider) -> Flask:
     return make_app(provider.issuer)
 
 
-def verify(app: Flask, token: str) -> oidc.Caller:
+def verify(app: Flask, token: str) -> auth.Caller:
     with app.app_context():
         return oidc.verify(token)
 
 
+def call(app: Flask, token: str, method: str = "GET") -> TestResponse:
+    headers = {"Authorization": f"Bearer {token}"}
+    return app.test_client().open("/api/items", method=method, headers=headers, json={"name": "x"})
+
+
 def refused(app: Flask, token: str, reason: str) -> None:
+    """oidc.verify refuses the token for this reason; the app answers 401 invalid_token."""
     with pytest.raises(oidc.InvalidToken, match=reason):
         verify(app, token)
+    response = call(app, token)
+    assert response.status_code == 401, response.get_json()
+    assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
 
 
 def test_a_valid_token_is_its_subject_with_its_scopes(oidc_app: Flask, provider: Provider) -> None:
     caller = verify(oidc_app, provider.token(scope="items:read items:write"))
-    assert caller == oidc.Caller("oidc:alice", frozenset({"items:read", "items:write"}))
+    assert caller == auth.Caller("oidc:alice", frozenset({"items:read", "items:write"}))
     # scp, a list (Okta) or a string (Microsoft Entra ID), counts as well.
     assert verify(oidc_app, provider.token(scope=None, scp=["items:read"])).scopes == {"items:read"}
     assert verify(oidc_app, provider.token(scope=None, scp="a b")).scopes == {"a", "b"}
     assert verify(oidc_app, provider.token(scope=None)).scopes == frozenset()
     assert provider.jwks_fetches == 1  # the keys are kept
+
+
+def test_a_token_reads_and_writes_as_its_scopes_allow(oidc_app: Flask, provider: Provider) -> None:
+    reader = provider.token(scope="items:read")
+    assert call(oidc_app, reader).status_code == 200
+    response = call(oidc_app, reader, "POST")
+    assert response.status_code == 403, response.get_json()
+    assert 'error="insufficient_scope"' in response.headers["WWW-Authenticate"]
+    assert call(oidc_app, provider.token(scope="items:write"), "POST").status_code == 201
+    assert call(oidc_app, provider.token(scope=None, scp=["items:read"])).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -229,9 +250,14 @@ def test_a_bad_signature_and_garbage_are_refused(oidc_app: Flask, provider: Prov
 
 
 def unavailable(app: Flask, token: str) -> None:
+    """oidc.verify cannot reach the provider; the app answers 503 with Retry-After, not 401."""
     with pytest.raises(oidc.ProviderUnavailable) as raised:
         verify(app, token)
     assert raised.value.code == 503 and raised.value.retry_after == oidc.RETRY_AFTER
+    response = call(app, token)
+    assert response.status_code == 503, response.get_json()
+    assert response.headers["Retry-After"] == str(oidc.RETRY_AFTER)
+    assert response.get_json()["error"] == "Service Unavailable"
 
 
 def test_an_unreachable_provider_is_a_503_not_a_401(oidc_app: Flask, provider: Provider) -> None:
@@ -258,7 +284,7 @@ def test_keys_that_cannot_be_fetched_are_a_503(oidc_app: Flask, provider: Provid
     verifier.keys()  # discovered
     provider.status = 500
     unavailable(oidc_app, provider.token())
-    assert provider.jwks_fetches == 1
+    assert provider.jwks_fetches == 2  # once for verify, once for the app's request
 
 
 @pytest.mark.parametrize(

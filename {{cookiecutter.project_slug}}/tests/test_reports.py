@@ -1,6 +1,7 @@
 """The reports (reports/): the analysis in SQL on SQLite and PostgreSQL, the files of a run, the
 swap of `latest`, the lock, the pruning, a failed run, the read-only session and the metrics."""
 
+import base64
 import csv
 import io
 import json
@@ -9,15 +10,18 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from threading import Thread
+from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import insert, text
 from sqlalchemy.exc import DBAPIError
 
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.db import make_engine
 from {{ cookiecutter.package_name }}.models import Item
+from {{ cookiecutter.package_name }}.reports.access import BASIC_CHALLENGE
 from {{ cookiecutter.package_name }}.reports.analysis import analyse, least_squares
 from {{ cookiecutter.package_name }}.reports.charts import nice_maximum
 from {{ cookiecutter.package_name }}.reports.runs import (
@@ -29,6 +33,8 @@ from {{ cookiecutter.package_name }}.reports.runs import (
     run_once,
 )
 from {{ cookiecutter.package_name }}.reports.service import make_server
+
+from .conftest import MakeToken
 
 NOW = datetime.now(UTC)
 
@@ -178,3 +184,31 @@ def test_metrics_report_the_last_success(
     )
     assert abs(float(line.split()[1]) - NOW.timestamp()) < 600
     assert "reports_period_seconds 3600.0" in body
+
+
+def basic(token: str) -> dict[str, str]:
+    """The browser's way: HTTP Basic, any user name, the token as the password."""
+    return {"Authorization": "Basic " + base64.b64encode(f"reader:{token}".encode()).decode()}
+
+
+def test_the_front_doors_check_needs_the_reports_scope(
+    anonymous: FlaskClient, make_token: MakeToken
+) -> None:
+    reader = make_token("reports-reader", "reports:read")
+    items_only = make_token("items-reader", "items:read")
+
+    def check(headers: dict[str, str] | None = None) -> Any:
+        return anonymous.get("/auth/reports", headers=headers or {})
+
+    assert check({"Authorization": f"Bearer {reader}"}).status_code == 204
+    assert check(basic(reader)).status_code == 204
+    refused = check()
+    assert refused.status_code == 401
+    assert BASIC_CHALLENGE in refused.headers.getlist("WWW-Authenticate")
+    assert check(basic("tok_0_wrong")).status_code == 401
+    assert check(basic("")).status_code == 401
+    lacking = check(basic(items_only))
+    assert lacking.status_code == 403 and lacking.get_json()["status"] == 403
+    # Basic is for the reports only: the API refuses it.
+    api_reader = make_token("both", "items:read")
+    assert anonymous.get("/api/items", headers=basic(api_reader)).status_code == 401

@@ -9,6 +9,9 @@ from . import auth, db, docs, errors, limits, logs, metrics, oidc
 from .api import bp as api_bp
 from .config import Settings
 from .health import bp as health_bp
+{%- if cookiecutter.reports == "yes" %}
+from .reports.access import bp as report_access_bp
+{%- endif %}
 from .schemas import Error
 
 # pyproject.toml's version, from the package's metadata: installed natively (`pip install -e .`),
@@ -51,6 +54,9 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     app.register_api(api_bp)
     app.register_api(health_bp)
     app.register_api(metrics.bp)
+{%- if cookiecutter.reports == "yes" %}
+    app.register_api(report_access_bp)  # the front door's check before it serves a report
+{%- endif %}
     docs.init_app(app, enabled=settings.api_docs)
     # Last: every /api/ request without its operation's scope is refused (auth.py).
     auth.protect(app)

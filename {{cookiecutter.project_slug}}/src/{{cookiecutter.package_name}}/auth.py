@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 SCOPES = {
     "items:read": "list and read items",
     "items:write": "create and delete items",
+{%- if cookiecutter.reports == "yes" %}
+    "reports:read": "read the reports at /reports/ (docs/reports.md)",
+{%- endif %}
 }
 SCOPE_RULE = re.compile(r"[a-z][a-z0-9-]*:(read|write)")
 # The name of the scheme in the OpenAPI document, and what /docs' Authorize button asks for.
@@ -139,11 +142,10 @@ def jwt_caller(value: str) -> Caller | None:
     """The caller of a JWT access token from the identity provider (oidc.py, when OIDC_ISSUER and
     OIDC_AUDIENCE are set), or None. An unreachable provider raises its 503."""
     try:
-        caller = oidc.verify(value)
+        return oidc.verify(value)
     except oidc.InvalidToken as error:
         log.info("JWT refused: %s", error)  # why, never the token
         return None
-    return Caller(name=caller.name, scopes=caller.scopes)
 
 
 def authenticate_request(req: Request) -> Caller | None:

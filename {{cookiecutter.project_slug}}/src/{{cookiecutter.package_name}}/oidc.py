@@ -13,7 +13,6 @@ import threading
 import time
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass
 from http.client import HTTPException as HTTPClientError
 from typing import Any
 
@@ -21,6 +20,7 @@ import jwt
 from flask import Flask, current_app
 from werkzeug.exceptions import ServiceUnavailable
 
+from . import auth  # its Caller (auth.py imports this module: the name is read at call time)
 from .config import Settings, secure_url
 
 log = logging.getLogger(__name__)
@@ -62,12 +62,6 @@ class ProviderUnavailable(ServiceUnavailable):
 
     def __init__(self) -> None:
         super().__init__("The identity provider cannot be reached.", retry_after=RETRY_AFTER)
-
-
-@dataclass(frozen=True)
-class Caller:
-    name: str
-    scopes: frozenset[str]
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -144,7 +138,7 @@ class Verifier:
         except jwt.PyJWKClientError:
             raise InvalidToken("the token's key is not one of the issuer's") from None
 
-    def verify(self, token: str) -> Caller:
+    def verify(self, token: str) -> "auth.Caller":
         # The messages name no value from the token: they go into a response header.
         try:
             header = jwt.get_unverified_header(token)
@@ -173,7 +167,7 @@ class Verifier:
             )
         except jwt.PyJWTError as error:
             raise InvalidToken(reason(error)) from None
-        return Caller(name=f"oidc:{claims['sub']}", scopes=scopes_of(claims))
+        return auth.Caller(name=f"oidc:{claims['sub']}", scopes=scopes_of(claims))
 
 
 def reason(error: jwt.PyJWTError) -> str:
@@ -194,7 +188,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         app.extensions["oidc"] = Verifier(settings.oidc_issuer, settings.oidc_audience)
 
 
-def verify(token: str) -> Caller:
+def verify(token: str) -> "auth.Caller":
     """The caller a JWT access token stands for; InvalidToken, or ProviderUnavailable (a 503)."""
     verifier: Verifier | None = current_app.extensions.get("oidc")
     if verifier is None:
