@@ -19,6 +19,7 @@ Answers arrive through `tojson` at the bottom of this file, so a crafted answer 
 
 import json
 import keyword
+import os
 import re
 import sys
 from collections.abc import Mapping
@@ -295,7 +296,9 @@ def as_read(value: object) -> object:
 
 def main(answers: Mapping[str, object], template: str = "") -> int:
     if template:  # cruft names none: its early check (local_extensions.py) had them
-        load(Path(template))
+        # As given to cookiecutter: `cookiecutter .` is relative to where it ran (the shell's PWD),
+        # not to the hook's working directory (the new project).
+        load(Path(os.environ.get("PWD", ""), template))
     problem = validate({name: as_read(value) for name, value in answers.items()})
     if problem:
         print(f"ERROR: {problem}", file=sys.stderr)

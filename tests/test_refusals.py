@@ -4,6 +4,7 @@ template's internal keys (`_extensions`, `__checked`, `__prompts__`: written by 
 an older version of the template) bakes, or is refused by the pre-gen hook, but never crashes."""
 
 import json
+import os
 import shutil
 
 import pytest
@@ -73,17 +74,29 @@ def test_a_replay_file_without_internal_keys_bakes(tmp_path, missing):
     [({"version": "v1."}, "version 'v1.'"), ({"package_name": "yaml"}, "shadow the dependency")],
     ids=["version", "package-from-the-locks"],
 )
-def test_a_bad_replay_file_without_internal_keys_is_refused(tmp_path, answer, expected):
+@pytest.mark.parametrize("given", ["absolute", "relative"])
+def test_a_bad_replay_file_without_internal_keys_is_refused(tmp_path, answer, expected, given):
     """The early check cannot see the whole set: the pre-gen hook refuses it, its line on stderr (after
     cookiecutter's own report of a failed hook, on stdout, which it prints for any hook). The hook runs
-    from a copy, and reads the locks' names from the template folder that cookiecutter gives it."""
+    from a copy, and reads the locks' names from the template folder that cookiecutter gives it, also
+    when given as `.` (relative to where cookiecutter runs, not to the hook's folder)."""
     replay = tmp_path / "replay.json"
     replay.write_text(json.dumps({"cookiecutter": {**ANSWERS, **answer}}))
     output = tmp_path / "out"
     output.mkdir()
-    command = [tool("cookiecutter"), str(TEMPLATE), "--replay-file", replay, "--default-config", "-o", output]
-    result = run(command, cwd=tmp_path, check=False)
+    template, cwd = (str(TEMPLATE), tmp_path) if given == "absolute" else (".", TEMPLATE)
+    command = [tool("cookiecutter"), template, "--replay-file", replay, "--default-config", "-o", output]
+    result = run(command, cwd=cwd, env={**os.environ, "PWD": str(cwd)}, check=False)
     assert result.returncode == 1 and "local_extensions" not in result.stdout + result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR:")]
     assert len(errors) == 1 and expected in errors[0], result.stderr
     assert list(output.iterdir()) == []
+
+
+def test_the_readmes_bake_from_a_clone_works(tmp_path):
+    """`cookiecutter . --no-input` in a clone (the README's command): the template given as `.`."""
+    output = tmp_path / "out"
+    command = [tool("cookiecutter"), ".", "--no-input", "--default-config", "-o", output]
+    result = run(command, cwd=TEMPLATE, env={**os.environ, "PWD": str(TEMPLATE)}, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (output / "my-service/pyproject.toml").is_file()
