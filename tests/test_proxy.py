@@ -93,13 +93,22 @@ class Front:
 # Anonymous requests per address (RATELIMIT_ANONYMOUS): every test here comes from one address (the
 # Docker network's gateway, as the proxy sees it), and the slow-client test alone sends hundreds.
 ANONYMOUS_LIMIT = 1000
+# Requests per token (RATELIMIT_CALLER), above what any other test sends with one token; failed
+# authentications per address (RATELIMIT_AUTH_FAILURES), above the wrong tokens the other tests send
+# through the proxy (their address is the gateway's; the test of this limit sends from inside the app).
+CALLER_LIMIT = 1000
+AUTH_FAILURES_LIMIT = 200
 
 
 @pytest.fixture(scope="module")
 def front(cookies_session, figures):
     require_docker()
     project = bake_with(cookies_session, {"project_slug": "front"})
-    limits = {"RATELIMIT_ANONYMOUS": f"{ANONYMOUS_LIMIT}/minute"}
+    limits = {
+        "RATELIMIT_ANONYMOUS": f"{ANONYMOUS_LIMIT}/minute",
+        "RATELIMIT_CALLER": f"{CALLER_LIMIT}/minute",
+        "RATELIMIT_AUTH_FAILURES": f"{AUTH_FAILURES_LIMIT}/minute",
+    }
     with running_stack(project, DEFAULTS, production=True, direct_app=False, extra_env=limits) as (stack, took):
         figures["front door stack (compose.yaml alone): up --build --wait"] = f"{took:.1f} s"
         yield Front(stack)
@@ -423,6 +432,22 @@ print(json.dumps({"status": response.status, "headers": dict(response.headers), 
 """
 
 
+# SEQUENCE: argv[2] GETs of the path argv[1] one after the other, with the Authorization header argv[3],
+# sent to the container's own network address (not 127.0.0.1: an address BURST's limits do not count);
+# prints their statuses in order.
+SEQUENCE = """
+import json, socket, sys, urllib.error, urllib.request
+url = f"http://{socket.gethostbyname(socket.gethostname())}:8000" + sys.argv[1]
+def get():
+    request = urllib.request.Request(url, headers={"Authorization": sys.argv[3]})
+    try:
+        return urllib.request.urlopen(request, timeout=10).status
+    except urllib.error.HTTPError as error:
+        return error.code
+print(json.dumps([get() for _ in range(int(sys.argv[2]))]))
+"""
+
+
 def inside_app(front, script, *args):
     return json.loads(front.stack.compose("exec", "-T", "app", "python", "-c", script, *map(str, args)).stdout)
 
@@ -459,6 +484,31 @@ def send_all(front, requests, headers=None):
 
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         return [status for chunk in pool.map(send, [requests[i::8] for i in range(8)]) for status in chunk]
+
+
+def test_one_token_over_its_limit_gets_429_while_another_is_served(front):
+    """RATELIMIT_CALLER counts each token's requests in the one store, whichever worker answers:
+    exactly the limit is served through the front door, then 429 with Retry-After; another token
+    is still served."""
+    over = {"Authorization": f"Bearer {front.stack.token('over-its-limit', 'items:read')}"}
+    other = {"Authorization": f"Bearer {front.stack.token('still-served', 'items:read')}"}
+    statuses = send_all(front, [("GET", "/api/items")] * (CALLER_LIMIT + 20), over)
+    assert collections.Counter(statuses) == {200: CALLER_LIMIT, 429: 20}
+    status, headers, body = front.request("GET", "/api/items", headers={**over, "X-Request-ID": "over-the-limit"})
+    assert status == 429 and json.loads(body)["status"] == 429 and headers["Content-Type"] == "application/json"
+    assert 1 <= int(headers["Retry-After"]) <= 60 and headers["X-RateLimit-Remaining"] == "0"
+    assert headers["X-Request-ID"] == "over-the-limit"
+    assert front.request("GET", "/api/items", headers=other)[0] == 200
+
+
+def test_failed_authentications_from_one_address_are_limited(front):
+    """Wrong tokens from one address (the app container's own: apart from the other tests'): 401 up to
+    RATELIMIT_AUTH_FAILURES, then 429; a valid token from the same address is still served."""
+    wrong = "Bearer tok_0123456789abcdef_" + "x" * 43
+    statuses = inside_app(front, SEQUENCE, "/api/items", AUTH_FAILURES_LIMIT + 5, wrong)
+    assert statuses == [401] * AUTH_FAILURES_LIMIT + [429] * 5, collections.Counter(statuses)
+    valid = front.stack.auth()["Authorization"]
+    assert inside_app(front, SEQUENCE, "/api/items", 3, valid) == [200] * 3
 
 
 def test_invented_methods_and_paths_leave_metrics_bounded(front, figures):
