@@ -76,6 +76,9 @@ SETTINGS_IN_ENV = {
     "RATELIMIT_CALLER": "20000 per minute",
     "RATELIMIT_ANONYMOUS": "30000 per minute",
     "RATELIMIT_AUTH_FAILURES": "40000 per minute",
+    # An identity provider (asked only when a JWT comes, which none of these tests sends).
+    "OIDC_ISSUER": "http://127.0.0.1:9",
+    "OIDC_AUDIENCE": "settings-api",
     "GUNICORN_WORKERS": "3",
     "GUNICORN_THREADS": "5",
     "GUNICORN_TIMEOUT": "45",
@@ -97,7 +100,9 @@ def write_env(project, values):
 
 
 def expected_services(answers):
-    services = {"app", "migrate", "proxy"}
+    services = {"app", "migrate", "proxy", "valkey"}
+    if answers["reports"] == "yes":
+        services.add("reports")
     if answers["database"] == "postgresql":
         services.add("db")
     if answers["monitoring"] != "none":
@@ -154,6 +159,8 @@ def test_every_setting_documented_for_env_reaches_the_app_and_takes_effect(stack
     _, headers, _ = http_exchange("GET", f"{stack.url('APP_PORT')}/openapi.json")
     assert headers["X-RateLimit-Limit"] == "30000"  # RATELIMIT_ANONYMOUS
     assert http("GET", f"{stack.url('APP_PORT')}/openapi.json")[0] == 200
+    # The identity provider the app would ask about a JWT (the provider's own answers: test_oidc.py).
+    assert seen["oidc"] == ["http://127.0.0.1:9", "settings-api"]
     assert seen["workers"] == 3
     assert seen["gunicorn"] == {"workers": 3, "threads": 5, "timeout": 45, "graceful_timeout": 25, "loglevel": "info"}
 
@@ -183,6 +190,7 @@ print(json.dumps({{
     "db_timeout": settings.db_timeout,
     "max_content_length": settings.max_content_length,
     "statement_timeout": statement_timeout,
+    "oidc": [settings.oidc_issuer, settings.oidc_audience],
     "workers": sum(parent in parents for parent in parents.values()),
     "gunicorn": {{name: conf[name] for name in ("workers", "threads", "timeout", "graceful_timeout", "loglevel")}},
 }}))
