@@ -399,11 +399,11 @@ def test_internal_endpoints_stay_inside_and_the_docs_are_off(front):
         assert json.loads(body) == {"error": "Not Found", "message": json.loads(body)["message"], "status": 404}
         assert headers["X-Request-ID"] == "inside-only"
     assert front.request("GET", "/openapi.json")[0] == 200
-    query = "http://127.0.0.1:9090/api/v1/query?query=up%7Bjob%3D%22app%22%7D"
+    query = f"http://127.0.0.1:{front.stack.ports['PROMETHEUS_PORT']}/api/v1/query?query=up%7Bjob%3D%22app%22%7D"
 
     def app_is_up():
-        out = front.stack.compose("exec", "-T", "prometheus", "wget", "-qO-", query).stdout
-        results = json.loads(out)["data"]["result"]
+        with urllib.request.urlopen(query, timeout=5) as response:
+            results = json.load(response)["data"]["result"]
         return results and all(r["value"][1] == "1" for r in results)
 
     assert wait_for(app_is_up, 60), "Prometheus does not scrape the app"
@@ -599,7 +599,8 @@ def test_no_log_holds_a_token(front):
     (proxy_line,) = [
         r for r in front.logs("proxy") if r.get("request", {}).get("headers", {}).get("X-Request-Id") == [given]
     ]
-    assert proxy_line["request"]["headers"]["Authorization"] == ["REDACTED"], proxy_line
+    # Caddy keeps the header's name, never its value: 2.6 logs [], 2.7 and newer ["REDACTED"].
+    assert proxy_line["request"]["headers"]["Authorization"] in ([], ["REDACTED"]), proxy_line
     secret = front.stack.auth()["Authorization"].split("_")[-1]
     assert secret not in front.stack.compose("logs", "--no-color", "app", "proxy").stdout
 
