@@ -363,10 +363,12 @@ services:
       POSTGRES_DB: ${POSTGRES_DB}
       POSTGRES_USER: ${POSTGRES_USER}
       POSTGRES_PASSWORD_FILE: /run/secrets/db_password
-    secrets: [db_password, db_reporting_password]
+    secrets: [db_password, db_reporting_password, db_owner_password, db_app_password]
     volumes:
       - db-data:/var/lib/postgresql/data
+      # Today's initdb scripts (the roles by duty), and the script they run.
       - ./docker/postgres/initdb:/docker-entrypoint-initdb.d:ro
+      - ./docker/postgres/bin:/opt/db/bin:ro
       - db-backups:/backups
     tmpfs: [/tmp, /var/run/postgresql]
     cap_drop: [ALL]
@@ -383,6 +385,8 @@ volumes:
 secrets:
   db_password: {file: ./secrets/db_password.txt}
   db_reporting_password: {file: ./secrets/db_reporting_password.txt}
+  db_owner_password: {file: ./secrets/db_owner_password.txt}
+  db_app_password: {file: ./secrets/db_app_password.txt}
 """
 
 

@@ -627,7 +627,10 @@ def reports_metrics(front):
 def test_make_report_counts_todays_items_as_sql_does(front):
     for n in range(7):
         assert front.request("POST", "/api/items", {"name": f"reported item {n}"})[0] == 201
-    made = make_report(front).stdout.strip().splitlines()[-1].rsplit("/", 1)[-1]
+    # The run's folder, printed by `report run` (log lines may come after it on the same stream).
+    (made,) = [
+        line.rsplit("/", 1)[-1] for line in make_report(front).stdout.splitlines() if line.startswith("/reports/runs/")
+    ]
     rows = [line.split(",") for line in reports_file(front, "latest/items_per_day.csv").splitlines()]
     assert rows[0] == ["day", "created"] and len(rows) == 31
     today, created = rows[-1]

@@ -22,7 +22,10 @@ from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.db import make_engine
 from {{ cookiecutter.package_name }}.models import Item
 from {{ cookiecutter.package_name }}.reports.access import BASIC_CHALLENGE
-from {{ cookiecutter.package_name }}.reports.analysis import analyse, least_squares
+from {{ cookiecutter.package_name }}.reports.analysis import (
+    analyse,
+    least_squares,
+)
 from {{ cookiecutter.package_name }}.reports.charts import nice_maximum
 from {{ cookiecutter.package_name }}.reports.runs import (
     ReportSettings,

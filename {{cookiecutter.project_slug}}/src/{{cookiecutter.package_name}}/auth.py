@@ -51,8 +51,8 @@ SECURITY_SCHEMES = {
     SCHEME: {
         "type": "http",
         "scheme": "bearer",
-        "description": "An API token (`python -m {{ cookiecutter.package_name }} token create`,"
-        " docs/api.md), sent as `Authorization: Bearer <token>`.",
+        "description": "An API token (`token create`, docs/api.md),"
+        " sent as `Authorization: Bearer <token>`.",
     }
 }
 REALM = "api"
