@@ -11,9 +11,10 @@ WORKDIR /app
 ARG UID=10001
 RUN useradd --no-create-home --home-dir /nonexistent --shell /sbin/nologin --uid "${UID}" appuser \
  && mkdir /data && chown appuser /data
+# (--ignore-installed: as in naive.Dockerfile, for a base with packages of its own.)
 RUN --mount=type=cache,target=/root/.cache/pip \
     --mount=type=bind,source=requirements.txt,target=requirements.txt \
-    python -m pip install -r requirements.txt
+    python -m pip install --ignore-installed -r requirements.txt
 # stack: the health check and entrypoint where compose.yaml expects them, the code's import path.
 COPY --chmod=0755 docker/app/healthcheck.py docker/app/entrypoint.sh /usr/local/bin/
 ENV PYTHONPATH=/app/src DATA_DIR=/data PORT=8000

@@ -5,7 +5,9 @@ ARG BASE_IMAGE=python:3.13-slim-trixie
 FROM ${BASE_IMAGE}
 WORKDIR /app
 COPY . .
-RUN pip install --no-cache-dir -r requirements.txt
+# (--ignore-installed: a base whose Python has packages of its own, as the docker-kit's stand-ins
+# carry Debian's `packaging`, which pip cannot uninstall; the official image has none, so no change.)
+RUN pip install --no-cache-dir --ignore-installed -r requirements.txt
 # stack: the health check and entrypoint where compose.yaml expects them, the code's import path.
 RUN cp docker/app/healthcheck.py docker/app/entrypoint.sh /usr/local/bin/ \
  && chmod 0755 /usr/local/bin/healthcheck.py /usr/local/bin/entrypoint.sh
