@@ -25,7 +25,7 @@ import yaml
 
 from .support.bake import bake_with
 from .support.combinations import SWARM, combination_id
-from .support.docker import UNREACHED_LIMITS, docker, external_images, inspect, provide, require_docker
+from .support.docker import UNREACHED_LIMITS, docker, external_images, inspect, provide, require_docker, token_create
 from .support.postgres import free_port
 from .support.process import find_python, run, skip_or_fail, wait_for
 from .support.web import http, http_exchange
@@ -122,8 +122,8 @@ class Swarm:
         """A new API token, made by the management command in one app container (the database is shared)."""
         container = next(iter(self.running("app"))).lstrip("/")
         package = self.project.name.replace("-", "_")
-        args = ["token", "create", "--name", name, *(arg for scope in scopes for arg in ("--scope", scope))]
-        return docker("exec", container, "python", "-m", package, *args).stdout.strip()
+        command = token_create(lambda *args: ["python", "-m", package, *args], name, scopes)
+        return docker("exec", container, *command).stdout.strip()
 
     def auth(self):
         """The Authorization header of a token with the items scopes, made once."""

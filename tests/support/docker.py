@@ -195,6 +195,14 @@ def unreached_limits(project: Path) -> dict[str, str]:
     return {name: value for name, value in UNREACHED_LIMITS.items() if name not in in_env_file}
 
 
+def token_create(management, name: str, scopes, expires_in: int | None = None) -> list[str]:
+    """`token create` for name and scopes, through management(*args): the command line to run."""
+    args = ["token", "create", "--name", name, *(arg for scope in scopes for arg in ("--scope", scope))]
+    if expires_in is not None:
+        args += ["--expires-in", str(expires_in)]
+    return management(*args)
+
+
 class Stack:
     """A baked project's compose stack under a unique project name and free loopback ports."""
 
@@ -262,14 +270,16 @@ class Stack:
         networks = inspect("container", self.container(service))["NetworkSettings"]["Networks"]
         return [network["IPAddress"] for network in networks.values()]
 
+    def management(self, *args: str) -> list[str]:
+        """The project's management command with args (`python -m <package> ...`), to run in an app container."""
+        package = next((self.project / "src").glob("*/__main__.py")).parent.name
+        return ["python", "-m", package, *args]
+
     def token(self, name: str, *scopes: str, expires_in: int | None = None) -> str:
         """A new API token (the project's `token create` command, in the running app container)."""
-        package = next((self.project / "src").glob("*/__main__.py")).parent.name
-        args = ["--name", name, *(arg for scope in scopes for arg in ("--scope", scope))]
-        if expires_in is not None:
-            args += ["--expires-in", str(expires_in)]
-        out = self.compose("exec", "-T", "app", "python", "-m", package, "token", "create", *args).stdout
-        return out.strip()
+        return self.compose(
+            "exec", "-T", "app", *token_create(self.management, name, scopes, expires_in)
+        ).stdout.strip()
 
     def auth(self) -> dict[str, str]:
         """The Authorization header of a token with the items scopes, made once per stack (kept in its database)."""
@@ -278,8 +288,7 @@ class Stack:
         return {"Authorization": f"Bearer {self._token}"}
 
     def revoke(self, name: str) -> None:
-        package = next((self.project / "src").glob("*/__main__.py")).parent.name
-        self.compose("exec", "-T", "app", "python", "-m", package, "token", "revoke", name)
+        self.compose("exec", "-T", "app", *self.management("token", "revoke", name))
 
     def built_images(self) -> list[str]:
         """The images this stack's compose files name for the services they build (app, proxy, ...)."""
