@@ -25,11 +25,11 @@ test-fast: $(BIN)/pytest ## everything but the Docker tests
 lint: $(BIN)/pytest ## every hook of .pre-commit-config.yaml on every file: ruff, mypy, shellcheck, YAML/TOML/JSON, ...
 	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
-bench: $(BIN)/pytest ## the Dockerfile vs three reference ones (builds, size, start, serving), the inner loop (Docker)
-	$(BIN)/python -m benchmarks.compare
+bench: $(BIN)/pytest ## the Dockerfile vs three reference ones (builds, size, start, serving), the inner loop (Docker); BASE=<commit>: vs that commit too
+	$(BIN)/python -m benchmarks.compare $(if $(BASE),--base $(BASE))
 
 bench-quick: $(BIN)/pytest ## the same, one run with 3 s of load: proves the benchmark works (CI)
-	$(BIN)/python -m benchmarks.compare --quick
+	$(BIN)/python -m benchmarks.compare --quick $(if $(BASE),--base $(BASE))
 
 lock: $(BIN)/pytest ## after editing the generated requirements*.in: write the template's locks again
 	$(BIN)/python -m tooling.locks

@@ -1,6 +1,7 @@
 """The default project's Dockerfile side by side with three reference Dockerfiles, in one run.
 
-    .venv/bin/python -m benchmarks.compare [--quick] [--runs N] [--out build/bench]   # or: make bench
+    .venv/bin/python -m benchmarks.compare [--quick] [--runs N] [--out build/bench] [--base COMMIT]
+    # or: make bench [BASE=COMMIT]
 
 References (in benchmarks/): naive.Dockerfile (tutorial style: COPY . ., then pip install),
 docker-init.Dockerfile (`docker init` style: pip cache mount, bind-mounted requirements, one stage)
@@ -15,7 +16,8 @@ compose.yaml (images built, fresh volumes) to every service healthy, the app hea
 (from the engine's health events), `docker compose stop app`. Serving: wrk, 32 connections,
 GET and POST /api/items on 127.0.0.1, with an API token. Then the front door against gunicorn directly, in one stack
 (benchmarks/proxy.py), and one report run at 100,000 and 1,000,000 items against the naive way
-(benchmarks/reports.py). Prints Markdown tables; writes them and a JSON file to --out.
+(benchmarks/reports.py); with --base COMMIT, the default project of the template at an older commit served
+alike (benchmarks/base_commit.py). Prints Markdown tables; writes them and a JSON file to --out.
 
 It prunes the engine's whole build cache before each cold build. Asserts nothing: the tests check
 behaviour; this measures.
@@ -23,34 +25,26 @@ behaviour; this measures.
 
 import argparse
 import json
-import os
 import statistics
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
 from cookiecutter.main import cookiecutter
 
-from benchmarks import inner_loop
 from tooling.docker import (
-    UNREACHED_LIMITS,
     base_images,
-    build_command,
     docker,
     external_images,
     inspect,
-    production_files,
     provide,
     require_docker,
 )
 from tooling.locks import LOCKS, make_lock
 from tooling.paths import TEMPLATE
-from tooling.postgres import free_port
-from tooling.process import run
-from tooling.web import http
 
-from . import proxy, reports
+from . import base_commit, inner_loop, proxy, reports
+from .serving import CONNECTIONS, build, measure_stack
 
 HERE = Path(__file__).resolve().parent
 DOCKERFILES = {  # name -> Dockerfile (None: the project's own); the last is the reference for ratios
@@ -62,21 +56,6 @@ DOCKERFILES = {  # name -> Dockerfile (None: the project's own); the last is the
 REFERENCE = "uv"
 ADDED_REQUIREMENT = "six>=1.17"  # small, pure Python, no dependencies of its own
 EDITED_SOURCE = "src/my_service/health.py"
-CONNECTIONS = 32
-
-WRK_SCRIPT = """
-wrk.method = "{method}"
-{body}
-{headers}
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    '{{"requests": %d, "seconds": %f, "non_2xx": %d, "socket_errors": %d, "p50_ms": %f, "p99_ms": %f}}\\n',
-    summary.requests, summary.duration / 1e6, e.status, e.connect + e.read + e.write + e.timeout,
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000))
-end
-"""
-POST_BODY = 'wrk.body = \'{"name": "bench"}\'\nwrk.headers["Content-Type"] = "application/json"'
 
 
 class Project:
@@ -107,18 +86,6 @@ class Project:
             (self.path / name).write_text(text)
 
 
-def build(project: Project, dockerfile: Path | None, tag: str) -> float:
-    cmd, env = build_command()
-    extra = ["--file", str(dockerfile), "--build-arg", f"BASE_IMAGE={project.base}"] if dockerfile else []
-    if dockerfile and "UV_IMAGE" in dockerfile.read_text():  # the uv the project's Dockerfile names
-        extra += ["--build-arg", f"UV_IMAGE={project.uv}"]
-    started = time.monotonic()
-    run([*cmd, "--progress=plain", "--tag", tag, *extra, "."], cwd=project.path, env=env, timeout=1200)
-    took = time.monotonic() - started
-    project.built.add(inspect("image", tag)["Id"])
-    return took
-
-
 def measure_builds(project: Project, name: str, tag: str) -> dict:
     dockerfile = DOCKERFILES[name]
     project.restore()
@@ -132,110 +99,6 @@ def measure_builds(project: Project, name: str, tag: str) -> dict:
     project.restore()
     build(project, dockerfile, tag)  # the image measured below and run in the stack: the project as baked
     figures["MB added over the base"] = (inspect("image", tag)["Size"] - inspect("image", project.base)["Size"]) / 1e6
-    return figures
-
-
-def health_events(project_name: str, since: float, until: float) -> dict[str, float]:
-    """service -> when its container first reported healthy (the engine's own events)."""
-    out = docker(
-        "events",
-        "--since",
-        f"{since:.3f}",
-        "--until",
-        f"{until:.3f}",
-        "--format",
-        "{{json .}}",
-        "--filter",
-        "type=container",
-        "--filter",
-        f"label=com.docker.compose.project={project_name}",
-    ).stdout
-    healthy = {}
-    for line in out.splitlines():
-        event = json.loads(line)
-        if event.get("Action", event.get("status", "")) == "health_status: healthy":
-            service = event["Actor"]["Attributes"]["com.docker.compose.service"]
-            healthy.setdefault(service, event["timeNano"] / 1e9)
-    return healthy
-
-
-def wrk(url: str, method: str, seconds: int, workdir: Path, headers: dict[str, str] | None = None) -> dict:
-    script = workdir / f"{method.lower()}.lua"
-    lines = "\n".join(f'wrk.headers["{name}"] = "{value}"' for name, value in (headers or {}).items())
-    script.write_text(WRK_SCRIPT.format(method=method, body=POST_BODY if method == "POST" else "", headers=lines))
-    cmd = [
-        "wrk",
-        "--threads",
-        "2",
-        "--connections",
-        str(CONNECTIONS),
-        "--duration",
-        f"{seconds}s",
-        "--timeout",
-        "5s",
-        "--script",
-        str(script),
-        url,
-    ]
-    result = json.loads(run(cmd, timeout=seconds + 60).stdout.strip().splitlines()[-1])
-    result["rps"] = result["requests"] / result["seconds"]
-    return result
-
-
-def measure_stack(project: Project, tag: str, seconds: int, workdir: Path) -> dict:
-    """compose.yaml (production; the app published too), with the image under test as the app's image, fresh volumes."""
-    name = f"pde-bench-{uuid.uuid4().hex[:8]}"
-    port = free_port()
-    env = {
-        **os.environ,
-        "COMPOSE_PROJECT_NAME": name,
-        "COMPOSE_FILE": production_files(direct_app=True),
-        "APP_PORT": str(port),
-        "HTTP_PORT": str(free_port()),
-        "HTTPS_PORT": str(free_port()),
-        "PROMETHEUS_PORT": str(free_port()),
-        "GRAFANA_PORT": str(free_port()),
-        **UNREACHED_LIMITS,  # wrk's load comes from one address
-    }
-
-    def compose(*args, check=True, timeout=300):
-        return run(["docker", "compose", *args], cwd=project.path, env=env, check=check, timeout=timeout)
-
-    services = json.loads(compose("config", "--format", "json").stdout)["services"]
-    app_image = services["app"]["image"]
-    docker("tag", tag, app_image)
-    if "proxy" in services:  # (a project from before the front door has none)
-        compose("build", "proxy")  # the only image built here: the clock below starts with every image there
-    figures = {}
-    try:
-        started = time.time()
-        up = compose("up", "--detach", "--wait", "--no-build", check=False)
-        if up.returncode != 0:
-            logs = compose("logs", "--no-color", check=False).stdout
-            raise RuntimeError(f"docker compose up failed:\n{up.stderr}\n{logs[-6000:]}")
-        figures["compose up to all healthy s"] = time.time() - started
-        healthy = health_events(name, started - 1, time.time() + 1)
-        if "db" in healthy and "app" in healthy:
-            figures["app healthy after db healthy s"] = healthy["app"] - healthy["db"]
-        figures["last service healthy s (events)"] = max(healthy.values()) - started
-        api = f"http://127.0.0.1:{port}/api/items"
-        headers = proxy.api_headers(compose, project.path)  # authenticated: the token is checked on each request
-        for n in range(20):  # a page of items for GET to list
-            assert http("POST", api, {"name": f"seed {n}"}, headers=headers)[0] == 201
-        for method in ("GET", "POST"):
-            result = wrk(api, method, seconds, workdir, headers)
-            figures[f"{method} req/s"] = result["rps"]
-            figures[f"{method} p50 ms"] = result["p50_ms"]
-            figures[f"{method} p99 ms"] = result["p99_ms"]
-            figures[f"{method} non-2xx"] = result["non_2xx"] + result["socket_errors"]
-        began = time.monotonic()
-        compose("stop", "app")
-        figures["compose stop app s"] = time.monotonic() - began
-    finally:
-        compose("down", "--volumes", "--timeout", "10", check=False)
-        docker("image", "rm", app_image, check=False)  # only the tag: the image stays as `tag`
-        if "proxy" in services:
-            docker("image", "rm", "--force", services["proxy"]["image"], check=False)
     return figures
 
 
@@ -288,6 +151,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=20, help="seconds of load per endpoint")
     parser.add_argument("--out", type=Path, default=Path("build/bench"))
+    parser.add_argument("--base", metavar="COMMIT", help="also serve the default project of the template at COMMIT")
     options = parser.parse_args()
     runs, seconds = (1, 3) if options.quick else (options.runs, options.seconds)
     require_docker()
@@ -305,7 +169,7 @@ def main() -> None:
                     figures = measure_builds(project, name, tags[name])
                     figures.update(measure_stack(project, tags[name], seconds, Path(out)))
                     per_run[name].append(figures)
-            front_door = proxy.measure_front_door(path, seconds, Path(out), wrk, 6 if options.quick else 15)
+            front_door = proxy.measure_front_door(path, seconds, Path(out), 6 if options.quick else 15)
         finally:
             for tag in tags.values():
                 docker("image", "rm", "--force", tag, check=False)
@@ -318,10 +182,9 @@ def main() -> None:
     markdown = "\n\n".join(
         [table(results, floor), proxy.table(front_door), inner_loop.table(inner), reports.table(report_runs)]
     )
+    if options.base:  # the default project of an older commit against this one's, served alike
+        markdown += "\n\n" + base_commit.compare(options.base, runs, seconds)
     print(markdown)
-    from .api import main as compare_apps  # the app before and after issue 18 (imports this module)
-
-    markdown += "\n\n" + compare_apps(options.quick, options.runs, options.seconds)
     options.out.mkdir(parents=True, exist_ok=True)
     (options.out / "bench.md").write_text(markdown + "\n")
     report = {

@@ -3,7 +3,7 @@
 
 The default project in production mode (compose.yaml, plus tooling/publish-app.yaml, which
 publishes the app on 127.0.0.1 too), SITE_ADDRESS=127.0.0.1 (a certificate from Caddy's own CA):
-- serving: wrk, the same 32 connections and seconds as compare.py, GET and POST /api/items, over
+- serving: wrk (serving.py), the same 32 connections and seconds as compare.py, GET and POST /api/items, over
   HTTPS through the proxy and over plain HTTP to gunicorn; req/s, p50, p99, and the proxy's ratio;
 - slow clients: 200 slowloris-style connections (tooling/slow_clients.py) held open while a
   polite client asks every 0.25 s with a 2 s timeout, against each; polite requests answered in time.
@@ -22,18 +22,9 @@ from tooling.process import run
 from tooling.slow_clients import attack
 from tooling.web import http, http_exchange
 
+from .serving import api_headers, wrk
+
 SLOW_CONNECTIONS = 200
-
-
-def api_headers(compose, path: Path) -> dict[str, str]:
-    """The Authorization header of a new API token with the items scopes, made in the running app by its
-    management command; none for a project from before tokens (issue 21), whose API asks for none."""
-    main = next((path / "src").glob("*/__main__.py"))
-    if not (main.parent / "tokens.py").exists():
-        return {}
-    args = ["--name", f"bench-{uuid.uuid4().hex[:8]}", "--scope", "items:read", "--scope", "items:write"]
-    token = compose("exec", "-T", "app", "python", "-m", main.parent.name, "token", "create", *args).stdout.strip()
-    return {"Authorization": f"Bearer {token}"}
 
 
 def polite_client(url: str, context: ssl.SSLContext | None, headers: dict[str, str]):
@@ -45,8 +36,8 @@ def polite_client(url: str, context: ssl.SSLContext | None, headers: dict[str, s
     return ask
 
 
-def measure_front_door(path: Path, seconds: int, workdir: Path, wrk, slow_seconds: float = 15) -> dict:
-    """{"direct": figures, "proxy": figures}; wrk is compare.py's wrk(url, method, seconds, workdir)."""
+def measure_front_door(path: Path, seconds: int, workdir: Path, slow_seconds: float = 15) -> dict:
+    """{"direct": figures, "proxy": figures}."""
     ports = {name: free_port() for name in ("APP_PORT", "HTTP_PORT", "HTTPS_PORT", "PROMETHEUS_PORT", "GRAFANA_PORT")}
     env = {
         **os.environ,

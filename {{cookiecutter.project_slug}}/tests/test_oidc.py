@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from {{ cookiecutter.package_name }} import auth, create_app, oidc
+from {{ cookiecutter.package_name }} import create_app, oidc
 from {{ cookiecutter.package_name }}.config import Settings
 
 AUDIENCE = "https://api.example.test"
@@ -137,7 +137,7 @@ def oidc_app(make_app: Callable[..., Flask], provider: Provider) -> Flask:
     return make_app(provider.issuer)
 
 
-def verify(app: Flask, token: str) -> auth.Caller:
+def verify(app: Flask, token: str) -> oidc.Identity:
     with app.app_context():
         return oidc.verify(token)
 
@@ -157,8 +157,8 @@ def refused(app: Flask, token: str, reason: str) -> None:
 
 
 def test_a_valid_token_is_its_subject_with_its_scopes(oidc_app: Flask, provider: Provider) -> None:
-    caller = verify(oidc_app, provider.token(scope="items:read items:write"))
-    assert caller == auth.Caller("oidc:alice", frozenset({"items:read", "items:write"}))
+    identity = verify(oidc_app, provider.token(scope="items:read items:write"))
+    assert identity == oidc.Identity("alice", frozenset({"items:read", "items:write"}))
     # scp, a list (Okta) or a string (Microsoft Entra ID), counts as well.
     assert verify(oidc_app, provider.token(scope=None, scp=["items:read"])).scopes == {"items:read"}
     assert verify(oidc_app, provider.token(scope=None, scp="a b")).scopes == {"a", "b"}
@@ -202,7 +202,7 @@ def test_a_new_key_is_fetched_once_the_cooldown_allows(oidc_app: Flask, provider
     verifier.refetch_cooldown = 0  # here at once; in production at most every REFETCH_COOLDOWN s
     verify(oidc_app, provider.token())
     provider.keys = {"key-2": ec.generate_private_key(ec.SECP256R1())}  # the provider rotates
-    assert verify(oidc_app, provider.token(kid="key-2")).name == "oidc:alice"
+    assert verify(oidc_app, provider.token(kid="key-2")).subject == "alice"
     assert provider.jwks_fetches == 2
     provider.keys["key-1"] = provider.keys["key-2"]  # a key id the provider withdrew: refused
     token = provider.token(kid="key-1")
@@ -276,7 +276,7 @@ def test_an_unreachable_provider_is_asked_again_after_a_pause(
     unavailable(oidc_app, provider.token())  # within RETRY_AFTER: not asked again
     assert provider.discovery_fetches == 1
     oidc_app.extensions["oidc"]._retry_at = 0  # RETRY_AFTER later
-    assert verify(oidc_app, provider.token()).name == "oidc:alice"
+    assert verify(oidc_app, provider.token()).subject == "alice"
 
 
 def test_keys_that_cannot_be_fetched_are_a_503(oidc_app: Flask, provider: Provider) -> None:

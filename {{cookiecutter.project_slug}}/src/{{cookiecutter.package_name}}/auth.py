@@ -142,10 +142,11 @@ def jwt_caller(value: str) -> Caller | None:
     """The caller of a JWT access token from the identity provider (oidc.py, when OIDC_ISSUER and
     OIDC_AUDIENCE are set), or None. An unreachable provider raises its 503."""
     try:
-        return oidc.verify(value)
+        identity = oidc.verify(value)
     except oidc.InvalidToken as error:
         log.info("JWT refused: %s", error)  # why, never the token
         return None
+    return Caller(name=f"oidc:{identity.subject}", scopes=identity.scopes)
 
 
 def authenticate_request(req: Request) -> Caller | None:

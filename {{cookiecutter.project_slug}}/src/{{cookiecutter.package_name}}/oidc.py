@@ -14,13 +14,12 @@ import time
 import urllib.request
 from collections.abc import Mapping
 from http.client import HTTPException as HTTPClientError
-from typing import Any
+from typing import Any, NamedTuple
 
 import jwt
 from flask import Flask, current_app
 from werkzeug.exceptions import ServiceUnavailable
 
-from . import auth  # its Caller (auth.py imports this module: the name is read at call time)
 from .config import Settings, secure_url
 
 log = logging.getLogger(__name__)
@@ -50,6 +49,13 @@ KEYS_LIFESPAN = 300
 REFETCH_COOLDOWN = 30
 # Seconds to wait before asking an unreachable provider for its discovery document again.
 RETRY_AFTER = 5
+
+
+class Identity(NamedTuple):
+    """Who a valid token stands for: the provider's subject (sub), and the scopes it grants."""
+
+    subject: str
+    scopes: frozenset[str]
 
 
 class InvalidToken(Exception):
@@ -138,7 +144,7 @@ class Verifier:
         except jwt.PyJWKClientError:
             raise InvalidToken("the token's key is not one of the issuer's") from None
 
-    def verify(self, token: str) -> "auth.Caller":
+    def verify(self, token: str) -> Identity:
         # The messages name no value from the token: they go into a response header.
         try:
             header = jwt.get_unverified_header(token)
@@ -167,7 +173,7 @@ class Verifier:
             )
         except jwt.PyJWTError as error:
             raise InvalidToken(reason(error)) from None
-        return auth.Caller(name=f"oidc:{claims['sub']}", scopes=scopes_of(claims))
+        return Identity(claims["sub"], scopes_of(claims))
 
 
 def reason(error: jwt.PyJWTError) -> str:
@@ -188,8 +194,9 @@ def init_app(app: Flask, settings: Settings) -> None:
         app.extensions["oidc"] = Verifier(settings.oidc_issuer, settings.oidc_audience)
 
 
-def verify(token: str) -> "auth.Caller":
-    """The caller a JWT access token stands for; InvalidToken, or ProviderUnavailable (a 503)."""
+def verify(token: str) -> Identity:
+    """Who a JWT access token stands for (auth.py makes it the caller `oidc:<sub>`): InvalidToken,
+    or ProviderUnavailable (a 503)."""
     verifier: Verifier | None = current_app.extensions.get("oidc")
     if verifier is None:
         raise InvalidToken("this API takes no tokens from an identity provider")
