@@ -32,10 +32,10 @@ bench-quick: $(BIN)/pytest ## the same, one run with 3 s of load: proves the ben
 	$(BIN)/python -m benchmarks.compare --quick
 
 lock: $(BIN)/pytest ## after editing the generated requirements*.in: write the template's locks again
-	$(BIN)/python -m tests.support.locks
+	$(BIN)/python -m tooling.locks
 
 upgrade: $(BIN)/pytest ## move the template's locks to the newest versions requirements*.in allow
-	$(BIN)/python -m tests.support.locks --upgrade
+	$(BIN)/python -m tooling.locks --upgrade
 
 clean: ## remove the virtualenv and baked projects
 	rm -rf $(VENV) build .pytest_cache

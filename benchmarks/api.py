@@ -20,8 +20,8 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from tests.support.bake import TEMPLATE
-from tests.support.docker import docker, external_images, provide, require_docker
+from tooling.docker import docker, external_images, provide, require_docker
+from tooling.paths import TEMPLATE
 
 from .compare import build, measure_stack
 

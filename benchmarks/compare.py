@@ -33,8 +33,7 @@ from pathlib import Path
 from cookiecutter.main import cookiecutter
 
 from benchmarks import inner_loop
-from tests.support.bake import TEMPLATE
-from tests.support.docker import (
+from tooling.docker import (
     UNREACHED_LIMITS,
     base_images,
     build_command,
@@ -45,10 +44,11 @@ from tests.support.docker import (
     provide,
     require_docker,
 )
-from tests.support.locks import LOCKS, make_lock
-from tests.support.postgres import free_port
-from tests.support.process import run
-from tests.support.web import http
+from tooling.locks import LOCKS, make_lock
+from tooling.paths import TEMPLATE
+from tooling.postgres import free_port
+from tooling.process import run
+from tooling.web import http
 
 from . import proxy, reports
 

@@ -23,12 +23,12 @@ from pathlib import Path
 
 from cookiecutter.main import cookiecutter
 
-from tests.support.bake import TEMPLATE
-from tests.support.combinations import DEFAULTS
-from tests.support.docker import require_docker
-from tests.support.locks import LOCKS, make_lock
-from tests.support.process import wait_for
-from tests.support.watch import DevStack
+from tooling.combinations import DEFAULTS
+from tooling.docker import require_docker
+from tooling.locks import LOCKS, make_lock
+from tooling.paths import TEMPLATE
+from tooling.process import wait_for
+from tooling.watch import DevStack
 
 WAYS = ("watch", "reload")  # the first is make dev's
 ANSWERS = {"monitoring": "none"}

@@ -1,13 +1,13 @@
 """The front door (Caddy, docker/proxy/) side by side with gunicorn directly, in one stack and one run
 (called by benchmarks.compare; `make bench`, `make bench-quick`).
 
-The default project in production mode (compose.yaml, plus tests/support/publish-app.yaml, which
+The default project in production mode (compose.yaml, plus tooling/publish-app.yaml, which
 publishes the app on 127.0.0.1 too), SITE_ADDRESS=127.0.0.1 (a certificate from Caddy's own CA):
 - serving: wrk, the same 32 connections and seconds as compare.py, GET and POST /api/items, over
   HTTPS through the proxy and over plain HTTP to gunicorn; req/s, p50, p99, and the proxy's ratio;
-- slow clients: 200 slowloris-style connections (tests/support/slow_clients.py) held open while a
+- slow clients: 200 slowloris-style connections (tooling/slow_clients.py) held open while a
   polite client asks every 0.25 s with a 2 s timeout, against each; polite requests answered in time.
-Asserts nothing: tests/test_proxy.py checks behaviour; this measures.
+Asserts nothing: tests/docker/test_proxy.py checks behaviour; this measures.
 """
 
 import os
@@ -16,11 +16,11 @@ import time
 import uuid
 from pathlib import Path
 
-from tests.support.docker import UNREACHED_LIMITS, production_files
-from tests.support.postgres import free_port
-from tests.support.process import run
-from tests.support.slow_clients import attack
-from tests.support.web import http, http_exchange
+from tooling.docker import UNREACHED_LIMITS, production_files
+from tooling.postgres import free_port
+from tooling.process import run
+from tooling.slow_clients import attack
+from tooling.web import http, http_exchange
 
 SLOW_CONNECTIONS = 200
 

@@ -11,7 +11,7 @@ Each in a fresh process: wall time, and the process's peak RSS (getrusage). The 
 killed at the service's 256 MiB limit on the larger sizes: the container's limit is lifted to 4 GiB
 for it (docker update), so that its figure can be read at all.
 The reports run in the app's own image (compose.yaml): the image added for them is 0 bytes.
-Asserts nothing: tests/test_proxy.py checks behaviour; this measures.
+Asserts nothing: tests/docker/test_proxy.py checks behaviour; this measures.
 """
 
 import json
@@ -22,10 +22,10 @@ from pathlib import Path
 
 from cookiecutter.main import cookiecutter
 
-from tests.support.combinations import TEMPLATE
-from tests.support.docker import docker, external_images, provide
-from tests.support.postgres import free_port
-from tests.support.process import run
+from tooling.docker import docker, external_images, provide
+from tooling.paths import TEMPLATE
+from tooling.postgres import free_port
+from tooling.process import run
 
 SIZES = (100_000, 1_000_000)
 QUICK_SIZES = (10_000,)

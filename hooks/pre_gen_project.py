@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 # database variants), read from the template's project folder, plus the tools a virtualenv has beside
 # them. A package of the project with one of their import names would shadow it, and a distribution
 # of that name would clash with it. A distribution's import name is its name (`-` as `_`), but for
-# these (tests/test_hooks.py checks them against what each installs).
+# these (tests/rules/test_hooks.py checks them against what each installs).
 LOCK_ENTRY_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==", re.MULTILINE)
 TOOLS = ("pip", "setuptools", "wheel")
 IMPORT_NAMES = {

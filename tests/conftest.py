@@ -1,9 +1,10 @@
-"""Fixtures and pytest hooks only; the helpers the tests share live in tests/support/."""
+"""Fixtures and pytest hooks that tests of several layers share, only: the helpers live in tooling/."""
 
 import pytest
 
-from .support.bake import TEMPLATE
-from .support.process import find_python, skip_or_fail
+from tooling.bake import bake_with
+from tooling.paths import TEMPLATE
+from tooling.process import find_python, make_venv, skip_or_fail
 
 FIGURES = pytest.StashKey[dict]()
 
@@ -35,3 +36,10 @@ def python39() -> str:
     if found is None:
         skip_or_fail("REQUIRE_PYTHON39", "no Python 3.9 on this machine (PATH, pyenv or uv)")
     return found
+
+
+@pytest.fixture(scope="module")
+def venv(cookies_session):
+    """One virtualenv (a module's) with the PostgreSQL variant's dev lock (a superset of SQLite's), for every bake of
+    the default slug: the project installed in it gives them their package's metadata (__version__)."""
+    return make_venv(bake_with(cookies_session, {}), uv=True)

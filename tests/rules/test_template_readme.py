@@ -1,0 +1,74 @@
+"""The template README's "Generated tree" names every file the fullest bake generates, and nothing it does
+not; an entry of a file or folder that an answer removes (the post-gen hook's table) says which answer."""
+
+import fnmatch
+import re
+
+from hooks.post_gen_project import REMOVE
+from tooling.bake import bake_with
+from tooling.paths import TEMPLATE
+from tooling.process import run
+
+# The combination that generates every file (the default answers, plus Grafana and Swarm).
+ALL_FILES = {"database": "postgresql", "monitoring": "prometheus-grafana", "deploy": "swarm", "reports": "yes"}
+PACKAGE = "my_service"
+# Listed, but written by `cruft create` rather than by cookiecutter.
+CRUFT_ONLY = {".cruft.json"}
+
+
+def generated_tree() -> dict[str, str]:
+    """The code block of the README's "Generated tree" section: each entry (its first word) and its
+    description (the rest of its line, and of the indented lines that continue it)."""
+    readme = (TEMPLATE / "README.md").read_text()
+    section = readme.split("\n## Generated tree\n", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"^```\n(.*?)^```$", section, re.MULTILINE | re.DOTALL).group(1)
+    entries: dict[str, str] = {}
+    entry = ""
+    for line in block.splitlines():
+        if line.startswith(" "):
+            entries[entry] += " " + line.strip()
+        elif line.strip():
+            entry, _, description = line.partition(" ")
+            entry = entry.replace("<package_name>", PACKAGE)
+            entries[entry] = description.strip()
+    return entries
+
+
+def covers(entry: str, path: str) -> bool:
+    """Whether a tree entry (a file, a folder/ or a glob) stands for the file path."""
+    return entry == path or (entry.endswith("/") and path.startswith(entry)) or fnmatch.fnmatch(path, entry)
+
+
+def generated_files(project) -> list[str]:
+    """Every file of the bake that git would track (what is git-ignored left out: a .ruff_cache copied from
+    the template's folder, what the hooks write such as .env)."""
+    run(["git", "init", "--quiet"], cwd=project)
+    return run(["git", "ls-files", "--others", "--exclude-standard"], cwd=project).stdout.splitlines()
+
+
+def test_the_generated_tree_names_every_file_and_nothing_else(cookies_session):
+    project = bake_with(cookies_session, ALL_FILES)
+    tree = generated_tree()
+    files = generated_files(project)
+    unlisted = [path for path in files if not any(covers(entry, path) for entry in tree)]
+    assert unlisted == [], "add these to the README's Generated tree"
+    on_disk = [str(path.relative_to(project)) for path in project.rglob("*") if path.is_file()]
+    missing = [entry for entry in tree if entry not in CRUFT_ONLY and not any(covers(entry, p) for p in on_disk)]
+    assert missing == [], "the README's Generated tree names what the template does not generate"
+    assert "docs/api.md" in tree and len(files) > len(tree)
+
+
+def test_what_an_answer_removes_is_marked_with_that_answer():
+    """e.g. `docs/backups.md  (database=postgresql) ...`: the entries of what the post-gen hook removes for
+    some answer start with that answer's name in parentheses."""
+    tree = generated_tree()
+    unmarked = [
+        f"{entry} (removed by {name}={value})"
+        for (name, value), paths in REMOVE.items()
+        for removed in paths
+        for entry, description in tree.items()
+        if (entry.rstrip("/") + "/").startswith(removed.format(package_name=PACKAGE) + "/")
+        and not description.startswith(f"({name}")
+    ]
+    assert unmarked == []
+    assert tree["docs/swarm.md"].startswith("(deploy=swarm)")
