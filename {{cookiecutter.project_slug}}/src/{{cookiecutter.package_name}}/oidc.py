@@ -5,7 +5,11 @@ The checks are PyJWT's (pyjwt.readthedocs.io), chosen over Authlib and python-jo
 thing, verifying JWTs, is typed, well kept and the most used; its PyJWKClient caches the provider's
 keys and fetches them again for an unknown key id, at most once per cooldown. python-jose is barely
 kept (it had an algorithm-confusion flaw, CVE-2024-33663), Authlib is a whole OAuth framework.
+PyJWT (and cryptography, which it loads) is imported by the functions that use it: an app without
+OIDC_ISSUER never pays its import time, a tenth of a second.
 """
+
+from __future__ import annotations
 
 import json
 import logging
@@ -14,14 +18,16 @@ import time
 import urllib.request
 from collections.abc import Mapping
 from http.client import HTTPException as HTTPClientError
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jwt
 from flask import Flask, current_app
 from werkzeug.exceptions import ServiceUnavailable
 
 from . import auth  # its Caller (auth.py imports this module: the name is read at call time)
 from .config import Settings, secure_url
+
+if TYPE_CHECKING:
+    import jwt
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +109,8 @@ class Verifier:
         """The client of the provider's JWKS, found once through its discovery document."""
         with self._lock:
             if self._keys is None:
+                import jwt
+
                 if time.monotonic() < self._retry_at:
                     raise ProviderUnavailable()
                 try:
@@ -129,6 +137,8 @@ class Verifier:
         return jwks_uri
 
     def signing_key(self, kid: str) -> jwt.PyJWK:
+        import jwt
+
         try:
             return self.keys().get_signing_key(kid)
         except (jwt.PyJWKClientConnectionError, jwt.PyJWKSetError, ValueError) as error:
@@ -138,7 +148,9 @@ class Verifier:
         except jwt.PyJWKClientError:
             raise InvalidToken("the token's key is not one of the issuer's") from None
 
-    def verify(self, token: str) -> "auth.Caller":
+    def verify(self, token: str) -> auth.Caller:
+        import jwt
+
         # The messages name no value from the token: they go into a response header.
         try:
             header = jwt.get_unverified_header(token)
@@ -171,6 +183,8 @@ class Verifier:
 
 
 def reason(error: jwt.PyJWTError) -> str:
+    import jwt
+
     if isinstance(error, jwt.MissingRequiredClaimError):
         return f"the token has no {error.claim} claim"
     reasons: dict[type[jwt.PyJWTError], str] = {
@@ -188,7 +202,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         app.extensions["oidc"] = Verifier(settings.oidc_issuer, settings.oidc_audience)
 
 
-def verify(token: str) -> "auth.Caller":
+def verify(token: str) -> auth.Caller:
     """The caller a JWT access token stands for; InvalidToken, or ProviderUnavailable (a 503)."""
     verifier: Verifier | None = current_app.extensions.get("oidc")
     if verifier is None:
