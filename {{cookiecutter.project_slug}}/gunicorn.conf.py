@@ -10,6 +10,7 @@ import importlib
 import importlib.util
 import os
 import shutil
+import sys
 import tempfile
 
 
@@ -133,9 +134,11 @@ def preload_libraries():
                     todo.append(name)
                 else:
                     libraries.add(name)
-    for name in sorted(libraries):
-        # Not a module (a name in one), or a library not installed (yet): nothing to preload, or
-        # the worker that imports it reports it.
+    for name in sorted(libraries):  # a module before the names in it
+        parent, _, attribute = name.rpartition(".")
+        if name in sys.modules or hasattr(sys.modules.get(parent), attribute):
+            continue  # loaded already (HUP reads this file again), or a name in a loaded module
+        # A library not installed (yet): the worker that imports it reports it.
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
 
