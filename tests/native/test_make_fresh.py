@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tooling.bake import bake_with
-from tooling.process import run, tool
+from tooling.process import run, tool, without_virtualenvs
 
 # database answer -> whether uv is on PATH; each with every other answer at its fullest.
 WAYS = {"postgresql": True, "sqlite": False}
@@ -21,13 +21,6 @@ FULLEST = {
     "postgresql": {"monitoring": "prometheus-grafana", "deploy": "swarm"},
     "sqlite": {"monitoring": "prometheus"},
 }
-
-
-def without_virtualenvs(env: dict[str, str]) -> dict[str, str]:
-    """env with no virtualenv active: VIRTUAL_ENV unset, PATH without any virtualenv's bin folder."""
-    path = [p for p in env["PATH"].split(os.pathsep) if p and not (Path(p).parent / "pyvenv.cfg").exists()]
-    clean = {name: value for name, value in env.items() if name not in ("VIRTUAL_ENV", "SKIP", "PYTHONPATH")}
-    return {**clean, "PATH": os.pathsep.join(path)}
 
 
 def fresh_repository(project: Path) -> None:
