@@ -13,14 +13,12 @@ from pathlib import Path
 import pytest
 
 from tooling.bake import bake_with
+from tooling.combinations import DEFAULTS, FULLEST
 from tooling.process import run, tool, without_virtualenvs
 
-# database answer -> whether uv is on PATH; each with every other answer at its fullest.
+# database answer -> whether uv is on PATH, and the answers: every file with PostgreSQL, the defaults with SQLite.
 WAYS = {"postgresql": True, "sqlite": False}
-FULLEST = {
-    "postgresql": {"monitoring": "prometheus-grafana", "deploy": "swarm"},
-    "sqlite": {"monitoring": "prometheus"},
-}
+ANSWERS = {"postgresql": FULLEST, "sqlite": {**DEFAULTS, "database": "sqlite"}}
 
 
 def fresh_repository(project: Path) -> None:
@@ -31,7 +29,7 @@ def fresh_repository(project: Path) -> None:
 
 @pytest.mark.parametrize("database", WAYS, ids=lambda database: f"{database}-{'uv' if WAYS[database] else 'pip'}")
 def test_make_lint_passes_in_a_fresh_project_with_no_virtualenv(cookies_session, tmp_path, database):
-    project = bake_with(cookies_session, {"database": database, **FULLEST[database]})
+    project = bake_with(cookies_session, ANSWERS[database])
     fresh_repository(project)
     env = without_virtualenvs(os.environ)
     if WAYS[database]:

@@ -6,11 +6,10 @@ import re
 
 from hooks.post_gen_project import REMOVE
 from tooling.bake import bake_with
+from tooling.combinations import FULLEST
 from tooling.paths import TEMPLATE
 from tooling.process import run
 
-# The combination that generates every file (the default answers, plus Grafana and Swarm).
-ALL_FILES = {"database": "postgresql", "monitoring": "prometheus-grafana", "deploy": "swarm", "reports": "yes"}
 PACKAGE = "my_service"
 # Listed, but written by `cruft create` rather than by cookiecutter.
 CRUFT_ONLY = {".cruft.json"}
@@ -47,7 +46,7 @@ def generated_files(project) -> list[str]:
 
 
 def test_the_generated_tree_names_every_file_and_nothing_else(cookies_session):
-    project = bake_with(cookies_session, ALL_FILES)
+    project = bake_with(cookies_session, FULLEST)
     tree = generated_tree()
     files = generated_files(project)
     unlisted = [path for path in files if not any(covers(entry, path) for entry in tree)]
