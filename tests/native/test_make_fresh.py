@@ -13,21 +13,12 @@ from pathlib import Path
 import pytest
 
 from tooling.bake import bake_with
-from tooling.process import run, tool
+from tooling.combinations import DEFAULTS, FULLEST
+from tooling.process import run, tool, without_virtualenvs
 
-# database answer -> whether uv is on PATH; each with every other answer at its fullest.
+# database answer -> whether uv is on PATH, and the answers: every file with PostgreSQL, the defaults with SQLite.
 WAYS = {"postgresql": True, "sqlite": False}
-FULLEST = {
-    "postgresql": {"monitoring": "prometheus-grafana", "deploy": "swarm"},
-    "sqlite": {"monitoring": "prometheus"},
-}
-
-
-def without_virtualenvs(env: dict[str, str]) -> dict[str, str]:
-    """env with no virtualenv active: VIRTUAL_ENV unset, PATH without any virtualenv's bin folder."""
-    path = [p for p in env["PATH"].split(os.pathsep) if p and not (Path(p).parent / "pyvenv.cfg").exists()]
-    clean = {name: value for name, value in env.items() if name not in ("VIRTUAL_ENV", "SKIP", "PYTHONPATH")}
-    return {**clean, "PATH": os.pathsep.join(path)}
+ANSWERS = {"postgresql": FULLEST, "sqlite": {**DEFAULTS, "database": "sqlite"}}
 
 
 def fresh_repository(project: Path) -> None:
@@ -38,7 +29,7 @@ def fresh_repository(project: Path) -> None:
 
 @pytest.mark.parametrize("database", WAYS, ids=lambda database: f"{database}-{'uv' if WAYS[database] else 'pip'}")
 def test_make_lint_passes_in_a_fresh_project_with_no_virtualenv(cookies_session, tmp_path, database):
-    project = bake_with(cookies_session, {"database": database, **FULLEST[database]})
+    project = bake_with(cookies_session, ANSWERS[database])
     fresh_repository(project)
     env = without_virtualenvs(os.environ)
     if WAYS[database]:
