@@ -11,6 +11,9 @@ CHOICE_NAMES = ("python_version", "base_image", "database", "monitoring", "deplo
 _CONTEXT = json.loads((TEMPLATE / "cookiecutter.json").read_text())
 
 DEFAULTS = {name: _CONTEXT[name][0] for name in CHOICE_NAMES}
+# The answers that generate every file and every service: the defaults, plus Grafana and Swarm (the
+# template README's diagram and Generated tree show this project).
+FULLEST = {**DEFAULTS, "monitoring": "prometheus-grafana", "deploy": "swarm"}
 
 
 def supported(answers):

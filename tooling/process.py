@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,14 @@ def dev_lock_venv(project: Path, venv: Path) -> Path:
         timeout=900,
     )
     return venv / "bin"
+
+
+def without_virtualenvs(env: Mapping[str, str]) -> dict[str, str]:
+    """env with no virtualenv active, as on a machine with only what a project's README asks for:
+    VIRTUAL_ENV unset, PATH without any virtualenv's bin folder (nor SKIP, which skips pre-commit hooks)."""
+    path = [p for p in env["PATH"].split(os.pathsep) if p and not (Path(p).parent / "pyvenv.cfg").exists()]
+    clean = {name: value for name, value in env.items() if name not in ("VIRTUAL_ENV", "SKIP", "PYTHONPATH")}
+    return {**clean, "PATH": os.pathsep.join(path)}
 
 
 def required(env_name: str) -> bool:

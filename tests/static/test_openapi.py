@@ -26,7 +26,7 @@ from tooling.process import run
 DUMP = """
 import json, re, sys
 from dataclasses import replace
-from {package} import create_app
+from {package}.app import create_app
 from {package}.config import Settings
 
 settings = replace(Settings.from_env({{"DATA_DIR": sys.argv[1]}}), api_docs=sys.argv[2] == "true")

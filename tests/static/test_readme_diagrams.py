@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from tooling.bake import bake_with
-from tooling.combinations import CHECKED, CHOICE_NAMES, combination_id, one_per
+from tooling.combinations import CHECKED, CHOICE_NAMES, FULLEST, combination_id, one_per
 from tooling.paths import TEMPLATE
 from tooling.process import run, skip_or_fail
 
@@ -30,7 +30,6 @@ READ_BY_THEM = {
     for name in re.findall(r"cookiecutter\.(\w+)", (TEMPLATE / "{{cookiecutter.project_slug}}" / path).read_text())
 } & set(CHOICE_NAMES)
 COMBINATIONS = one_per(lambda answers: tuple(answers[name] for name in sorted(READ_BY_THEM)), CHECKED)
-FULLEST = {"database": "postgresql", "monitoring": "prometheus-grafana", "deploy": "swarm", "reports": "yes"}
 
 # A node: `id`, `id[label]` (a service), `id[(label)]` (a volume, a cylinder), `id((label))` (you, a circle).
 NODE = re.compile(r"(?P<id>\w+)(?:\(\((?P<circle>[^()]+)\)\)|\[\((?P<cylinder>[^()]+)\)\]|\[(?P<box>[^\[\]()]+)\])?")

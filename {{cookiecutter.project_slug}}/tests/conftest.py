@@ -24,7 +24,7 @@ from sqlalchemy import URL, delete, make_url
 from sqlalchemy.orm import Session
 {%- endif %}
 
-from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.auth import SCOPES
 {%- if cookiecutter.database == "postgresql" %}
 from {{ cookiecutter.package_name }}.config import Settings, database_url

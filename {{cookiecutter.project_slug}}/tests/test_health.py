@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.app import create_app
 
 from .conftest import make_settings
 

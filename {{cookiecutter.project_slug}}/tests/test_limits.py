@@ -10,7 +10,8 @@ import pytest
 from flask import Flask, Request, abort, g
 from flask.testing import FlaskClient
 
-from {{ cookiecutter.package_name }} import auth, create_app
+from {{ cookiecutter.package_name }} import auth
+from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.auth import SCOPES, Caller
 from {{ cookiecutter.package_name }}.config import ConfigError, Settings
 

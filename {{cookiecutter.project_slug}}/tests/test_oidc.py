@@ -20,7 +20,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from {{ cookiecutter.package_name }} import create_app, oidc
+from {{ cookiecutter.package_name }} import oidc
+from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.config import Settings
 
 AUDIENCE = "https://api.example.test"

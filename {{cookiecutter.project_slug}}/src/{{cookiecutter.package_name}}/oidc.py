@@ -5,7 +5,11 @@ The checks are PyJWT's (pyjwt.readthedocs.io), chosen over Authlib and python-jo
 thing, verifying JWTs, is typed, well kept and the most used; its PyJWKClient caches the provider's
 keys and fetches them again for an unknown key id, at most once per cooldown. python-jose is barely
 kept (it had an algorithm-confusion flaw, CVE-2024-33663), Authlib is a whole OAuth framework.
+PyJWT (and cryptography, which it loads) is imported by the functions that use it: an app without
+OIDC_ISSUER never pays its import time, a tenth of a second.
 """
+
+from __future__ import annotations
 
 import json
 import logging
@@ -14,13 +18,15 @@ import time
 import urllib.request
 from collections.abc import Mapping
 from http.client import HTTPException as HTTPClientError
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import jwt
 from flask import Flask, current_app
 from werkzeug.exceptions import ServiceUnavailable
 
 from .config import Settings, secure_url
+
+if TYPE_CHECKING:
+    import jwt
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +115,8 @@ class Verifier:
         """The client of the provider's JWKS, found once through its discovery document."""
         with self._lock:
             if self._keys is None:
+                import jwt
+
                 if time.monotonic() < self._retry_at:
                     raise ProviderUnavailable()
                 try:
@@ -135,6 +143,8 @@ class Verifier:
         return jwks_uri
 
     def signing_key(self, kid: str) -> jwt.PyJWK:
+        import jwt
+
         try:
             return self.keys().get_signing_key(kid)
         except (jwt.PyJWKClientConnectionError, jwt.PyJWKSetError, ValueError) as error:
@@ -145,6 +155,8 @@ class Verifier:
             raise InvalidToken("the token's key is not one of the issuer's") from None
 
     def verify(self, token: str) -> Identity:
+        import jwt
+
         # The messages name no value from the token: they go into a response header.
         try:
             header = jwt.get_unverified_header(token)
@@ -177,6 +189,8 @@ class Verifier:
 
 
 def reason(error: jwt.PyJWTError) -> str:
+    import jwt
+
     if isinstance(error, jwt.MissingRequiredClaimError):
         return f"the token has no {error.claim} claim"
     reasons: dict[type[jwt.PyJWTError], str] = {

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import create_app
+from .app import create_app
 
 if TYPE_CHECKING:  # the WSGI types exist for type checkers only
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
