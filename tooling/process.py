@@ -63,9 +63,11 @@ def dev_lock_venv(project: Path, venv: Path) -> Path:
 
 def without_virtualenvs(env: Mapping[str, str]) -> dict[str, str]:
     """env with no virtualenv active, as on a machine with only what a project's README asks for:
-    VIRTUAL_ENV unset, PATH without any virtualenv's bin folder (nor SKIP, which skips pre-commit hooks)."""
+    VIRTUAL_ENV unset, PATH without any virtualenv's bin folder (nor SKIP, which skips pre-commit hooks),
+    and no outer make's variables (under `make test`, MAKELEVEL would make `make` print "Entering directory")."""
     path = [p for p in env["PATH"].split(os.pathsep) if p and not (Path(p).parent / "pyvenv.cfg").exists()]
-    clean = {name: value for name, value in env.items() if name not in ("VIRTUAL_ENV", "SKIP", "PYTHONPATH")}
+    dropped = {"VIRTUAL_ENV", "SKIP", "PYTHONPATH", "MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES"}
+    clean = {name: value for name, value in env.items() if name not in dropped}
     return {**clean, "PATH": os.pathsep.join(path)}
 
 
