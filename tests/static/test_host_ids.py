@@ -101,7 +101,7 @@ def test_alpine_user_setup_takes_any_ids(cookies_session, tmp_path, stage, user,
     bin_dir.mkdir()
     (bin_dir / "chown").write_text(f'#!/bin/sh\necho "$@" >> {tmp_path}/chown.log\n')
     (bin_dir / "chown").chmod(0o755)
-    for path in ("/etc/", "/home/", "/data"):
+    for path in ("/etc/", "/home/", "/data", "/reports"):
         command = command.replace(f" {path}", f" {root}{path}")
     env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "APP_UID": str(uid), "APP_GID": str(gid)}
     subprocess.run(["sh", "-c", command], env=env, check=True)  # the ARGs are in the environment, as in a build
@@ -113,5 +113,5 @@ def test_alpine_user_setup_takes_any_ids(cookies_session, tmp_path, stage, user,
     [entry] = [entry for entry in passwd if entry[0] == user]
     assert (entry[2], entry[3], entry[5]) == (str(uid), str(gid), home)
     assert [g[2] for g in group if g[0] == user] == [str(gid)]
-    owned = f"{uid}:{gid} {root}{home if stage == 'dev' else '/data'}"
-    assert (tmp_path / "chown.log").read_text().split("\n")[0] == owned
+    owned = [f"{root}{home}"] if stage == "dev" else [f"{root}/reports", f"{root}/data"]  # the default answers
+    assert (tmp_path / "chown.log").read_text().splitlines() == [f"{uid}:{gid} {path}" for path in owned]
