@@ -98,7 +98,7 @@ def test_every_function_named_is_defined_where_it_says():
 
 
 def test_every_upper_case_name_is_used_by_the_code():
-    """Settings (`DOCKER_KIT`, `REQUIRE_DOCKER=1`, `BENCH=0`) and constants (`IMPORT_NAMES`)."""
+    """Settings (`DOCKER_KIT`, `REQUIRE_DOCKER=1`, `BENCH=1`) and constants (`IMPORT_NAMES`)."""
     names = {match.group(1) for span in code_spans(text()) if (match := UPPER_NAME.match(span))}
     code = "\n".join(
         (TEMPLATE / path).read_text(errors="replace")
