@@ -1,10 +1,13 @@
-"""What a generated project's documents say: the settings table of docs/configuration.md."""
+"""What Markdown documents say: their code blocks and spans; a generated project's settings table
+(docs/configuration.md)."""
 
 import re
 from pathlib import Path
 
 CONFIGURATION = "docs/configuration.md"
 SET_IN_ENV_COLUMN = "set in `.env`?"
+FENCE = re.compile(r"^```[^\n]*\n(.*?)^```$", re.MULTILINE | re.DOTALL)  # a fenced code block's text
+CODE_SPAN = re.compile(r"`([^`\n]+)`")
 
 
 def documented_settings(project: Path) -> dict[str, bool]:

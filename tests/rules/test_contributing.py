@@ -15,11 +15,10 @@ import local_extensions
 from benchmarks.compare import CONNECTIONS, DOCKERFILES
 from tooling.paths import TEMPLATE
 from tooling.process import run
+from tooling.readme import CODE_SPAN, FENCE
 
 CONTRIBUTING = TEMPLATE / "CONTRIBUTING.md"
 PROJECT = "{{cookiecutter.project_slug}}"
-FENCE = re.compile(r"^```[^\n]*\n(.*?)^```$", re.MULTILINE | re.DOTALL)
-CODE_SPAN = re.compile(r"`([^`\n]+)`")
 MAKE = re.compile(r"\bmake ([a-z][\w-]*)")
 FUNCTION_IN = re.compile(r"`(\w+)\(\)` in `([\w./-]+)`")
 UPPER_NAME = re.compile(r"^([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z]{4,})(?:=\S*)?$")

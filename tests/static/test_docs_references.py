@@ -13,6 +13,7 @@ import pytest
 from tooling.bake import bake_with
 from tooling.combinations import combination_id, one_per
 from tooling.docker import dockerfile_instructions
+from tooling.readme import CODE_SPAN, FENCE
 
 # The answers that change what the documents say (the other answers change no reference).
 COMBINATIONS = one_per(lambda answers: (answers["database"], answers["monitoring"], answers.get("deploy")))
@@ -24,8 +25,6 @@ FILE_KINDS = {".in", ".pyc", ".rej"}
 FILE_SUFFIXES = {".py", ".yaml", ".yml", ".md", ".txt", ".toml", ".ini", ".sh", ".json", ".in", ".cfg", ".example"}
 PATH = re.compile(r"(?:\./)?(\.?[\w][\w.*-]*(?:/[\w.*-]+)*/?|\.[\w][\w.-]*)")
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
-CODE_SPAN = re.compile(r"`([^`\n]+)`")
-FENCE = re.compile(r"^```[^\n]*\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 MAKE = re.compile(r"(?<![\w$(-])make ([a-z][\w-]*)")
 SEE = re.compile(r'\bsee "([^"]+)"|\(see ([A-Z][\w ,:-]+)\)')
 SECTION_IN_A_COMMENT = re.compile(r'(README(?:\.md)?|docs/[\w-]+\.md)[ ,(]*"([^"\n]+)"')
